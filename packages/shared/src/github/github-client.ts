@@ -1,0 +1,67 @@
+import type { RepoRef } from "../task/repo-name.js";
+
+export interface RepoInfo {
+  readonly fullName: string;
+  readonly cloneUrl: string;
+  readonly defaultBranch: string;
+  readonly htmlUrl: string;
+  readonly private: boolean;
+}
+
+export interface IssueLabel {
+  readonly name: string;
+}
+
+export interface DispatchIssue {
+  readonly number: number;
+  readonly title: string;
+  readonly body: string | null;
+  readonly htmlUrl: string;
+  readonly labels: readonly string[];
+  readonly authorLogin: string | undefined;
+  readonly authorAssociation: string;
+  readonly isPullRequest: boolean;
+  readonly updatedAt: string;
+}
+
+export interface IssueComment {
+  readonly id: number;
+  readonly body: string;
+  readonly authorLogin: string | undefined;
+  readonly htmlUrl: string;
+}
+
+export interface PullRequest {
+  readonly number: number;
+  readonly htmlUrl: string;
+  readonly state: "open" | "closed";
+  readonly merged: boolean;
+  readonly title: string;
+  readonly body: string | null;
+  readonly headRef: string;
+  readonly headSha: string;
+}
+
+export type ListIssuesResult =
+  | { readonly status: "modified"; readonly etag: string | undefined; readonly issues: DispatchIssue[] }
+  | { readonly status: "not_modified" };
+
+/**
+ * The slice of GitHub's REST API agent-runner needs. Errors are thrown as
+ * `GitHubApiError`, already stripped of request details.
+ */
+export interface GitHubClient {
+  getRepo(repo: RepoRef): Promise<RepoInfo>;
+  /** Open issues with `label`, every page; `etag` of the previous first page makes an idle poll free. */
+  listOpenIssuesWithLabel(repo: RepoRef, label: string, etag?: string): Promise<ListIssuesResult>;
+  listIssueComments(repo: RepoRef, issueNumber: number): Promise<IssueComment[]>;
+  createIssueComment(repo: RepoRef, issueNumber: number, body: string): Promise<IssueComment>;
+  addLabels(repo: RepoRef, issueNumber: number, labels: string[]): Promise<void>;
+  /** Every PR (any state) whose head is `headOwner:branch`. */
+  findPullsByHead(repo: RepoRef, headOwner: string, branch: string): Promise<PullRequest[]>;
+  createPull(
+    repo: RepoRef,
+    input: { title: string; body: string; head: string; base: string },
+  ): Promise<PullRequest>;
+  updatePull(repo: RepoRef, pullNumber: number, input: { title: string; body: string }): Promise<PullRequest>;
+}

@@ -1,0 +1,121 @@
+import { Worker, type Job } from "bullmq";
+import type { RedisConnection } from "../redis/create-redis-connection.js";
+import { TASK_QUEUE_NAME } from "./task-queue.js";
+import { BACKOFF_TYPE, backoffDelay } from "./job-policy.js";
+
+export interface TaskJobContext {
+  readonly jobId: string;
+  readonly data: unknown;
+  /** Attempts that already failed before this one. */
+  readonly attemptsMade: number;
+  readonly maxAttempts: number;
+  /** Aborted when the task times out or the worker is forced to stop. */
+  readonly signal: AbortSignal;
+}
+
+export type TaskProcessor = (context: TaskJobContext) => Promise<void>;
+
+export interface TaskWorkerHooks {
+  onActive?(jobId: string): void;
+  onCompleted?(jobId: string, durationSeconds: number): void;
+  onFailed?(jobId: string, error: Error, willRetry: boolean, durationSeconds: number): void;
+  onError?(error: Error): void;
+}
+
+export interface BullMqTaskWorkerOptions {
+  readonly connection: RedisConnection;
+  readonly prefix: string;
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+  readonly backoffMs: number;
+  /** How long a job's lock lives without renewal: a killed worker's job is taken back after ~this. */
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
+  readonly processor: TaskProcessor;
+  readonly hooks?: TaskWorkerHooks;
+}
+
+/** Runs a TaskProcessor on BullMQ jobs: the only worker-side file that knows BullMQ. */
+export class BullMqTaskWorker {
+  private readonly worker: Worker;
+  private readonly controllers = new Set<AbortController>();
+
+  constructor(private readonly options: BullMqTaskWorkerOptions) {
+    this.worker = new Worker(TASK_QUEUE_NAME, (job) => this.run(job), {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      autorun: false,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.stalledIntervalMs ?? 15_000,
+      // A job whose worker died is put back rather than failed, however often
+      // that happens: every step is idempotent, so finishing it is always safe.
+      maxStalledCount: 20,
+      settings: {
+        backoffStrategy: (attemptsMade, _type, error) => backoffDelay(attemptsMade, options.backoffMs, error),
+      },
+    });
+    this.worker.on("error", (error) => options.hooks?.onError?.(error));
+    this.worker.on("failed", (job, error) => {
+      if (job === undefined) return;
+      const willRetry = job.finishedOn === undefined;
+      options.hooks?.onFailed?.(job.id ?? "", error, willRetry, elapsed(job));
+    });
+    this.worker.on("completed", (job) => options.hooks?.onCompleted?.(job.id ?? "", elapsed(job)));
+    this.worker.on("active", (job) => options.hooks?.onActive?.(job.id ?? ""));
+  }
+
+  start(): void {
+    // run() resolves only when the worker closes; errors surface on "error".
+    this.worker.run().catch((error: unknown) => this.options.hooks?.onError?.(error as Error));
+  }
+
+  async waitUntilReady(): Promise<void> {
+    await this.worker.waitUntilReady();
+  }
+
+  isRunning(): boolean {
+    return this.worker.isRunning();
+  }
+
+  /**
+   * Stops taking jobs and waits for the active ones. `force` aborts them
+   * instead: their locks lapse and another worker picks them up.
+   */
+  async close(force = false): Promise<void> {
+    if (force) for (const c of this.controllers) c.abort(new Error("worker shutting down"));
+    await this.worker.close(force);
+  }
+
+  private async run(job: Job): Promise<void> {
+    const controller = new AbortController();
+    this.controllers.add(controller);
+    const timer = setTimeout(() => controller.abort(new TaskTimeoutError(this.options.timeoutMs)), this.options.timeoutMs);
+    try {
+      await this.options.processor({
+        jobId: job.id ?? "",
+        data: job.data,
+        attemptsMade: job.attemptsMade,
+        maxAttempts: job.opts.attempts ?? 1,
+        signal: controller.signal,
+      });
+    } finally {
+      clearTimeout(timer);
+      this.controllers.delete(controller);
+    }
+  }
+}
+
+export class TaskTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`task exceeded its ${Math.round(timeoutMs / 1000)} s timeout`);
+    this.name = "TaskTimeoutError";
+  }
+}
+
+function elapsed(job: Job): number {
+  const start = job.processedOn ?? job.timestamp;
+  return Math.max(0, ((job.finishedOn ?? Date.now()) - start) / 1000);
+}
+
+export { BACKOFF_TYPE };

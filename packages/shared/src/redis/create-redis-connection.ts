@@ -1,0 +1,79 @@
+import { Cluster, Redis, type RedisOptions } from "ioredis";
+import type { Logger } from "pino";
+
+export type RedisConnection = Redis | Cluster;
+
+export interface RedisConnectionOptions {
+  readonly url: string;
+  /** host:port seeds; non-empty (or a redis+cluster:// URL) selects Redis Cluster. */
+  readonly clusterNodes?: readonly string[];
+  readonly logger?: Logger;
+  readonly connectionName?: string;
+}
+
+/**
+ * One ioredis connection (standalone or cluster) configured the way BullMQ
+ * needs it: commands wait for a reconnect instead of failing after N retries,
+ * and reconnects back off up to 5 s so an outage never becomes a busy loop.
+ */
+export function createRedisConnection(options: RedisConnectionOptions): RedisConnection {
+  const base: RedisOptions = {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    connectionName: options.connectionName,
+    retryStrategy: (attempt) => {
+      const delay = Math.min(200 * 2 ** Math.min(attempt, 5), 5000);
+      if (attempt === 1 || attempt % 10 === 0) {
+        options.logger?.warn({ attempt, delayMs: delay }, "Redis unreachable, retrying");
+      }
+      return delay;
+    },
+  };
+  const seeds = clusterSeeds(options);
+  if (seeds !== undefined) {
+    const url = new URL(options.url.replace(/^redis\+cluster:/, "redis:"));
+    return new Cluster(seeds, {
+      redisOptions: {
+        ...base,
+        password: url.password === "" ? undefined : decodeURIComponent(url.password),
+        username: url.username === "" ? undefined : decodeURIComponent(url.username),
+      },
+      clusterRetryStrategy: base.retryStrategy,
+      enableReadyCheck: true,
+    });
+  }
+  return new Redis(options.url, base);
+}
+
+function clusterSeeds(options: RedisConnectionOptions): { host: string; port: number }[] | undefined {
+  const fromList = options.clusterNodes ?? [];
+  const list =
+    fromList.length > 0
+      ? [...fromList]
+      : options.url.startsWith("redis+cluster://")
+        ? new URL(options.url.replace(/^redis\+cluster:/, "redis:")).host.split(",")
+        : [];
+  if (list.length === 0) return undefined;
+  return list.map((node) => {
+    const [host, port] = node.split(":");
+    return { host: host ?? "127.0.0.1", port: Number(port ?? 6379) };
+  });
+}
+
+/** The `maxmemory-policy` BullMQ needs is noeviction; anything else can silently drop jobs. */
+export async function checkEvictionPolicy(redis: RedisConnection, logger: Logger): Promise<string | undefined> {
+  try {
+    const nodes = redis instanceof Cluster ? redis.nodes("master") : [redis];
+    const first = nodes[0];
+    if (first === undefined) return undefined;
+    const reply = (await first.config("GET", "maxmemory-policy")) as unknown as string[];
+    const policy = reply[1];
+    if (policy !== undefined && policy !== "noeviction") {
+      logger.warn({ policy }, "Redis maxmemory-policy is not noeviction: queued jobs may be evicted under memory pressure");
+    }
+    return policy;
+  } catch (error) {
+    logger.debug({ err: error }, "could not read Redis maxmemory-policy (CONFIG may be disabled)");
+    return undefined;
+  }
+}

@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { isValidTaskId } from "./task-id.js";
+import { parseRepoRef } from "./repo-name.js";
+
+const repoName = z.string().refine((v) => parseRepoRef(v) !== undefined, "must be owner/name");
+
+/**
+ * The payload of one queued task. It crosses a trust boundary (Redis may hold
+ * data written by another version, or by hand via the board), so workers parse
+ * it with this schema. It carries no secret: the token stays in process memory.
+ */
+export const taskJobSchema = z.object({
+  version: z.literal(1),
+  taskId: z.string().refine(isValidTaskId, "invalid task id"),
+  dispatchRepo: repoName,
+  issueNumber: z.number().int().positive(),
+  issueTitle: z.string().max(1024),
+  issueUrl: z.string().max(2048),
+  instruction: z.string().max(70_000),
+  targetRepo: repoName,
+  enqueuedAt: z.string(),
+});
+
+export type TaskJob = z.infer<typeof taskJobSchema>;

@@ -1,0 +1,95 @@
+import {
+  BullMqTaskQueue,
+  OctokitGitHubClient,
+  RedisWriteBudget,
+  checkEvictionPolicy,
+  createGitHubMetrics,
+  createRedisConnection,
+  createRegistry,
+  registerQueueMetrics,
+  startOpsServer,
+  type Config,
+  type Logger,
+  type OpsServer,
+} from "@agent-runner/shared";
+import { RedisAnswerLedger } from "./answer-ledger.js";
+import { DispatchPoller } from "./dispatch-poller.js";
+import { PollLoop } from "./poll-loop.js";
+import { createPollerMetrics } from "./poller-metrics.js";
+
+export interface PollerService {
+  readonly ops: OpsServer;
+  readonly loop: PollLoop;
+  stop(): Promise<void>;
+}
+
+/** Wires the poller from a loaded config: every dependency is built here and passed down. */
+export async function startPollerService(config: Config, log: Logger, fetchImpl?: typeof fetch): Promise<PollerService> {
+  const registry = createRegistry("poller");
+  const redis = createRedisConnection({
+    url: config.redisUrl,
+    clusterNodes: config.redisClusterNodes,
+    logger: log,
+    connectionName: "agent-runner-poller",
+  });
+  void checkEvictionPolicy(redis, log);
+  const queue = new BullMqTaskQueue(redis, config.queuePrefix, { attempts: config.taskAttempts, backoffMs: 5_000 });
+  registerQueueMetrics(registry, queue);
+  const github = new OctokitGitHubClient({
+    token: config.githubToken,
+    baseUrl: config.githubApiUrl,
+    logger: log,
+    observer: createGitHubMetrics(registry),
+    writeBudget:
+      config.githubWritesPerMinute > 0
+        ? new RedisWriteBudget(redis, `${config.queuePrefix}:github-write-budget`, config.githubWritesPerMinute)
+        : undefined,
+    ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
+  });
+  const metrics = createPollerMetrics(registry);
+  const poller = new DispatchPoller({
+    github,
+    queue,
+    ledger: new RedisAnswerLedger(redis, config.queuePrefix),
+    policy: {
+      dispatchRepo: config.dispatchRepo,
+      processedLabel: config.processedLabel,
+      allowedTargetRepos: config.allowedTargetRepos,
+      trustedAuthorAssociations: config.trustedAuthorAssociations,
+      trustedAuthors: config.trustedAuthors,
+    },
+    dispatchLabel: config.dispatchLabel,
+    metrics,
+    log,
+  });
+  const loop = new PollLoop(poller, { intervalMs: config.pollIntervalMs, log, metrics });
+  const ops = await startOpsServer({
+    port: config.port,
+    registry,
+    queue: queue.queue,
+    bullBoard: config.bullBoard,
+    logger: log,
+    readiness: async () => {
+      const redisOk = await redis
+        .ping()
+        .then(() => true)
+        .catch(() => false);
+      const fresh = loop.isFresh();
+      return {
+        ready: redisOk && fresh,
+        checks: { redis: { ok: redisOk }, poll: { ok: fresh, detail: fresh ? "recent" : "no successful poll recently" } },
+      };
+    },
+  });
+  loop.start();
+  return {
+    ops,
+    loop,
+    async stop() {
+      await loop.stop();
+      await ops.close();
+      await queue.close();
+      redis.disconnect();
+    },
+  };
+}

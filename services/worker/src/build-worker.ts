@@ -1,0 +1,134 @@
+import path from "node:path";
+import {
+  BullMqTaskQueue,
+  BullMqTaskWorker,
+  NodegitWorkspaceFactory,
+  OctokitGitHubClient,
+  RedisWriteBudget,
+  checkEvictionPolicy,
+  classifyError,
+  createGitHubMetrics,
+  createRedisConnection,
+  createRegistry,
+  registerQueueMetrics,
+  startOpsServer,
+  type Config,
+  type Logger,
+  type OpsServer,
+} from "@agent-runner/shared";
+import { createTaskHandler } from "./change/create-task-handler.js";
+import type { TaskHandler } from "./change/task-handler.js";
+import { processTask } from "./process-task.js";
+import { RepoInfoCache } from "./repo-info-cache.js";
+import { createWorkerMetrics } from "./worker-metrics.js";
+
+export interface WorkerService {
+  readonly ops: OpsServer;
+  /** Stops taking jobs, lets active ones finish (or aborts them when forced), closes connections. */
+  stop(force?: boolean): Promise<void>;
+}
+
+export interface WorkerOverrides {
+  readonly fetch?: typeof fetch;
+  readonly handler?: TaskHandler;
+  readonly backoffMs?: number;
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
+  readonly retryBaseMs?: number;
+}
+
+/** Wires one worker process from its config. */
+export async function startWorkerService(config: Config, log: Logger, overrides: WorkerOverrides = {}): Promise<WorkerService> {
+  const registry = createRegistry("worker");
+  const redis = createRedisConnection({
+    url: config.redisUrl,
+    clusterNodes: config.redisClusterNodes,
+    logger: log,
+    connectionName: "agent-runner-worker",
+  });
+  void checkEvictionPolicy(redis, log);
+  const backoffMs = overrides.backoffMs ?? 5_000;
+  const queue = new BullMqTaskQueue(redis, config.queuePrefix, { attempts: config.taskAttempts, backoffMs });
+  registerQueueMetrics(registry, queue);
+  const github = new OctokitGitHubClient({
+    token: config.githubToken,
+    baseUrl: config.githubApiUrl,
+    logger: log,
+    observer: createGitHubMetrics(registry),
+    writeBudget:
+      config.githubWritesPerMinute > 0
+        ? new RedisWriteBudget(redis, `${config.queuePrefix}:github-write-budget`, config.githubWritesPerMinute)
+        : undefined,
+    ...(overrides.retryBaseMs === undefined ? {} : { retryBaseMs: overrides.retryBaseMs }),
+    ...(overrides.fetch === undefined ? {} : { fetch: overrides.fetch }),
+  });
+  const metrics = createWorkerMetrics(registry);
+  const deps = {
+    github,
+    git: new NodegitWorkspaceFactory({
+      token: config.githubToken,
+      cacheDir: path.join(config.workspaceDir, "mirrors"),
+      logger: log,
+    }),
+    repos: new RepoInfoCache(github),
+    handler: overrides.handler ?? createTaskHandler(config),
+    settings: {
+      processedLabel: config.processedLabel,
+      agentName: config.agentName,
+      agentEmail: config.agentEmail,
+      allowedTargetRepos: config.allowedTargetRepos,
+      workspaceDir: config.workspaceDir,
+      retryOnTimeout: config.taskRetryOnTimeout,
+    },
+    metrics,
+    log,
+  };
+  const worker = new BullMqTaskWorker({
+    connection: redis,
+    prefix: config.queuePrefix,
+    concurrency: config.workerConcurrency,
+    timeoutMs: config.taskTimeoutMs,
+    backoffMs,
+    lockDurationMs: overrides.lockDurationMs ?? 30_000,
+    stalledIntervalMs: overrides.stalledIntervalMs ?? 15_000,
+    processor: async (context) => {
+      metrics.jobStarted();
+      const started = performance.now();
+      try {
+        await processTask(context, deps);
+        metrics.jobFinished("completed", (performance.now() - started) / 1000);
+      } catch (error) {
+        const retried = classifyError(error).kind !== "permanent" && context.attemptsMade + 1 < context.maxAttempts;
+        metrics.jobFinished(retried ? "retried" : "failed", (performance.now() - started) / 1000);
+        throw error;
+      }
+    },
+    hooks: { onError: (error) => log.error({ err: error }, "queue worker error") },
+  });
+  const ops = await startOpsServer({
+    port: config.port,
+    registry,
+    queue: queue.queue,
+    bullBoard: config.bullBoard,
+    logger: log,
+    readiness: async () => {
+      const redisOk = await redis
+        .ping()
+        .then(() => true)
+        .catch(() => false);
+      const running = worker.isRunning();
+      return { ready: redisOk && running, checks: { redis: { ok: redisOk }, worker: { ok: running } } };
+    },
+  });
+  worker.start();
+  log.info({ concurrency: config.workerConcurrency, handler: deps.handler.name }, "worker started");
+  return {
+    ops,
+    async stop(force = false) {
+      await worker.close(force);
+      await ops.close();
+      await queue.close();
+      redis.disconnect();
+    },
+  };
+}

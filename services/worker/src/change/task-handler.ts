@@ -1,0 +1,38 @@
+/** What a change step knows about the task it works on. */
+export interface ChangeTask {
+  readonly taskId: string;
+  /** The branch-name prefix (usually the first 8 characters of the id). */
+  readonly prefix: string;
+  readonly branch: string;
+  readonly instruction: string;
+  readonly issueNumber: number;
+  readonly issueTitle: string;
+  readonly issueUrl: string;
+  readonly dispatchRepo: string;
+  readonly targetRepo: string;
+  readonly agentName: string;
+  readonly enqueuedAt: string;
+  /** Repo-relative path of the trace file, `agent-tasks/<prefix>.md`. */
+  readonly traceFilePath: string;
+}
+
+export interface ChangeWorkspace {
+  /** The checked-out working tree; a handler writes only below it. */
+  readonly dir: string;
+}
+
+export interface ChangeResult {
+  /** One or a few lines for the PR body. */
+  readonly summary: string;
+  /** Repo-relative paths the handler wrote, created or deleted. */
+  readonly changedFiles: readonly string[];
+}
+
+/**
+ * The pluggable change step. Throw a PermanentTaskError subclass for failures
+ * a retry cannot fix (a patch that does not apply); anything else is retried.
+ */
+export interface TaskHandler {
+  readonly name: string;
+  apply(workspace: ChangeWorkspace, task: ChangeTask, signal: AbortSignal): Promise<ChangeResult>;
+}

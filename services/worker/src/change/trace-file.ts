@@ -1,0 +1,52 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { correlationComment } from "../report/markers.js";
+import type { ChangeTask } from "./task-handler.js";
+
+export interface TraceSection {
+  readonly handler: string;
+  readonly outcome: string;
+  readonly details?: string;
+}
+
+/**
+ * The trace file is rendered only from the task and the handler's outcome, not
+ * from the clock, so re-running a finished task rewrites identical bytes and
+ * commits nothing.
+ */
+export function renderTraceFile(task: ChangeTask, section: TraceSection): string {
+  const lines = [
+    `# Agent task ${task.taskId}`,
+    "",
+    correlationComment(task.taskId),
+    "",
+    `- **Task ID:** \`${task.taskId}\``,
+    `- **Dispatch issue:** ${task.dispatchRepo}#${task.issueNumber} (${task.issueUrl})`,
+    `- **Target repository:** ${task.targetRepo}`,
+    `- **Branch:** \`${task.branch}\``,
+    `- **Agent:** ${task.agentName}`,
+    `- **Received:** ${task.enqueuedAt}`,
+    `- **Change handler:** ${section.handler} (${section.outcome})`,
+    "",
+    "## Instruction",
+    "",
+    fence(task.instruction),
+  ];
+  if (section.details !== undefined && section.details !== "") {
+    lines.push("", "## Change step output", "", fence(section.details));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export async function writeTraceFile(dir: string, task: ChangeTask, section: TraceSection): Promise<void> {
+  const file = path.join(dir, task.traceFilePath);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, renderTraceFile(task, section), "utf8");
+}
+
+/** A fence longer than any backtick run inside, so hostile text cannot break out of it. */
+function fence(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const bar = "`".repeat(longest + 1);
+  return `${bar}text\n${text}\n${bar}`;
+}

@@ -1,0 +1,190 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  GitHubApiError,
+  PermanentTaskError,
+  RepoNotFoundError,
+  TargetNotAllowedError,
+  createLogger,
+  type TaskJob,
+  type TaskJobContext,
+} from "@agent-runner/shared";
+import { FakeGitHubClient } from "../../../packages/shared/src/test-support/fake-github-client.js";
+import { FakeGitWorkspaceFactory, FakeRemote } from "../../../packages/shared/src/test-support/fake-git-workspace.js";
+import { TraceTaskHandler } from "./change/trace-task-handler.js";
+import type { TaskHandler } from "./change/task-handler.js";
+import { processTask, type ProcessTaskDeps, type TaskMetricsSink } from "./process-task.js";
+import { RepoInfoCache } from "./repo-info-cache.js";
+
+const silent = createLogger({ level: "silent", service: "test", secrets: [] });
+const noMetrics: TaskMetricsSink = { observeStep: () => undefined, pullRequest: () => undefined, changeStep: () => undefined };
+
+describe("processTask", () => {
+  let workspaceDir: string;
+  let github: FakeGitHubClient;
+  let target: FakeRemote;
+  let remotes: Map<string, FakeRemote>;
+  let issueNumber: number;
+
+  beforeEach(async () => {
+    workspaceDir = await mkdtemp(path.join(os.tmpdir(), "process-task-"));
+    github = new FakeGitHubClient();
+    const info = github.addRepo("acme/target");
+    github.addRepo("acme/dispatch");
+    target = new FakeRemote("main");
+    remotes = new Map([[info.cloneUrl, target]]);
+    issueNumber = github.addIssue("acme/dispatch", { title: "Add a thing", labels: ["copilot-agent"] }).number;
+  });
+
+  afterEach(async () => {
+    await rm(workspaceDir, { recursive: true, force: true });
+  });
+
+  function deps(overrides: Partial<ProcessTaskDeps> = {}): ProcessTaskDeps {
+    return {
+      github,
+      git: new FakeGitWorkspaceFactory(remotes),
+      repos: new RepoInfoCache(github),
+      handler: new TraceTaskHandler(),
+      settings: {
+        processedLabel: "processed",
+        agentName: "agent-runner",
+        agentEmail: "agent@example.com",
+        allowedTargetRepos: ["acme/*"],
+        workspaceDir,
+        retryOnTimeout: false,
+      },
+      metrics: noMetrics,
+      log: silent,
+      ...overrides,
+    };
+  }
+
+  function job(taskId: string, extra: Partial<TaskJob> = {}): TaskJob {
+    return {
+      version: 1,
+      taskId,
+      dispatchRepo: "acme/dispatch",
+      issueNumber,
+      issueTitle: "Add a thing",
+      issueUrl: `https://github.example/acme/dispatch/issues/${issueNumber}`,
+      instruction: "Do it",
+      targetRepo: "acme/target",
+      enqueuedAt: "2026-01-01T00:00:00.000Z",
+      ...extra,
+    };
+  }
+
+  function context(data: unknown, attemptsMade = 0): TaskJobContext {
+    return { jobId: "j", data, attemptsMade, maxAttempts: 5, signal: new AbortController().signal };
+  }
+
+  it("opens one PR from branch agent-task-<prefix>, comments its URL and labels the issue", async () => {
+    const outcome = await processTask(context(job("test-task-12345678")), deps());
+    expect(outcome.branch).toBe("agent-task-test-tas");
+    expect(outcome.pullState).toBe("opened");
+    expect(target.filesAt("agent-task-test-tas")?.get("agent-tasks/test-tas.md")).toContain("test-task-12345678");
+    const pulls = await github.findPullsByHead({ owner: "acme", repo: "target" }, "acme", "agent-task-test-tas");
+    expect(pulls).toHaveLength(1);
+    expect(pulls[0]?.body).toContain('<!-- agent_task_metadata {"task_id":"test-task-12345678"} -->');
+    expect(pulls[0]?.body).toContain(`Fixes acme/dispatch#${issueNumber}`);
+    expect(pulls[0]?.title).toBe("Agent task: Add a thing");
+    const comments = github.commentsOn("acme/dispatch", issueNumber);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain(outcome.pullUrl);
+    expect(github.labelsOf("acme/dispatch", issueNumber)).toContain("processed");
+  });
+
+  it("changes nothing on a re-run of a finished task", async () => {
+    await processTask(context(job("test-task-12345678")), deps());
+    const pushes = target.pushes;
+    const writesBefore = github.calls.filter((c) => c.startsWith("create") || c === "updatePull").length;
+    const outcome = await processTask(context(job("test-task-12345678")), deps());
+    expect(outcome.pullState).toBe("updated");
+    expect(target.pushes).toBe(pushes);
+    expect(github.calls.filter((c) => c.startsWith("create") || c === "updatePull").length).toBe(writesBefore);
+    expect(github.commentsOn("acme/dispatch", issueNumber)).toHaveLength(1);
+  });
+
+  it("gives a second task sharing the 8-character prefix a longer branch instead of touching the first", async () => {
+    const first = await processTask(context(job("smoke-test-AAAA")), deps());
+    const second = await processTask(context(job("smoke-test-BBBB")), deps());
+    expect(first.branch).toBe("agent-task-smoke-te");
+    expect(second.branch).toBe("agent-task-smoke-test-B");
+    expect(first.pullUrl).not.toBe(second.pullUrl);
+    expect(target.filesAt("agent-task-smoke-te")?.get("agent-tasks/smoke-te.md")).toContain("smoke-test-AAAA");
+    expect(target.filesAt("agent-task-smoke-te")?.get("agent-tasks/smoke-te.md")).not.toContain("smoke-test-BBBB");
+  });
+
+  it("resolves a lost create-PR response by finding the PR instead of opening a second", async () => {
+    github.loseNextCreatePullResponse = true;
+    await expect(processTask(context(job("lost-response-1")), deps())).rejects.toBeInstanceOf(GitHubApiError);
+    const outcome = await processTask(context(job("lost-response-1"), 1), deps());
+    const pulls = await github.findPullsByHead({ owner: "acme", repo: "target" }, "acme", outcome.branch);
+    expect(pulls).toHaveLength(1);
+    expect(github.commentsOn("acme/dispatch", issueNumber)).toHaveLength(1);
+  });
+
+  it("posts no second comment when the previous attempt died after commenting", async () => {
+    github.failures.set("addLabels", [new GitHubApiError({ status: 502, message: "Bad Gateway", route: "labels" })]);
+    await expect(processTask(context(job("crash-after-comment")), deps())).rejects.toBeInstanceOf(GitHubApiError);
+    await processTask(context(job("crash-after-comment"), 1), deps());
+    expect(github.commentsOn("acme/dispatch", issueNumber)).toHaveLength(1);
+    expect(github.labelsOf("acme/dispatch", issueNumber)).toContain("processed");
+  });
+
+  it("leaves a merged PR alone and reports it", async () => {
+    const first = await processTask(context(job("merged-task-1")), deps());
+    const pull = github.pulls.get("acme/target")?.[0];
+    if (pull === undefined) throw new Error("no PR");
+    Object.assign(pull, { state: "closed", merged: true });
+    const pushes = target.pushes;
+    const again = await processTask(context(job("merged-task-1")), deps());
+    expect(again.pullState).toBe("merged");
+    expect(again.pullUrl).toBe(first.pullUrl);
+    expect(target.pushes).toBe(pushes);
+    expect(github.pulls.get("acme/target")).toHaveLength(1);
+  });
+
+  it("opens the PR against a default branch named trunk", async () => {
+    const info = github.addRepo("acme/trunky", "trunk");
+    const remote = new FakeRemote("trunk");
+    remotes.set(info.cloneUrl, remote);
+    const outcome = await processTask(context(job("trunk-task", { targetRepo: "acme/trunky" })), deps());
+    expect(remote.filesAt(outcome.branch)?.has("README.md")).toBe(true);
+  });
+
+  it("fails at once with one comment when the target repository does not exist", async () => {
+    const run = processTask(context(job("missing-repo", { targetRepo: "acme/nope" })), deps());
+    await expect(run).rejects.toBeInstanceOf(RepoNotFoundError);
+    const comments = github.commentsOn("acme/dispatch", issueNumber);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain("acme/nope");
+  });
+
+  it("refuses a target outside ALLOWED_TARGET_REPOS as a permanent failure", async () => {
+    github.addRepo("evil/target");
+    const run = processTask(context(job("not-allowed", { targetRepo: "evil/target" })), deps());
+    await expect(run).rejects.toBeInstanceOf(TargetNotAllowedError);
+  });
+
+  it("rejects a malformed job payload as permanent", async () => {
+    await expect(processTask(context({ taskId: "../../etc" }), deps())).rejects.toBeInstanceOf(PermanentTaskError);
+  });
+
+  it("comments once and opens no PR when the change step changes nothing", async () => {
+    const idle: TaskHandler = { name: "idle", apply: async () => ({ summary: "nothing to do", changedFiles: [] }) };
+    await expect(processTask(context(job("idle-task")), deps({ handler: idle }))).rejects.toBeInstanceOf(PermanentTaskError);
+    await expect(processTask(context(job("idle-task"), 1), deps({ handler: idle }))).rejects.toBeInstanceOf(PermanentTaskError);
+    expect(github.pulls.get("acme/target") ?? []).toHaveLength(0);
+    expect(github.commentsOn("acme/dispatch", issueNumber)).toHaveLength(1);
+  });
+
+  it("rethrows transient errors without commenting until the last attempt", async () => {
+    github.failures.set("getRepo", [new GitHubApiError({ status: 503, message: "unavailable", route: "repo" })]);
+    await expect(processTask(context(job("transient-1")), deps())).rejects.toBeInstanceOf(GitHubApiError);
+    expect(github.commentsOn("acme/dispatch", issueNumber)).toHaveLength(0);
+  });
+});

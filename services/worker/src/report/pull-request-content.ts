@@ -1,0 +1,50 @@
+import type { ChangeTask } from "../change/task-handler.js";
+import { correlationComment, doneMarker, failedMarker } from "./markers.js";
+
+const MAX_TITLE = 256;
+
+export function pullRequestTitle(task: ChangeTask): string {
+  const title = `Agent task: ${task.issueTitle.replace(/\s+/g, " ").trim()}`;
+  return title.length > MAX_TITLE ? `${title.slice(0, MAX_TITLE - 3)}...` : title;
+}
+
+export function pullRequestBody(task: ChangeTask, changeSummary: string): string {
+  return [
+    correlationComment(task.taskId),
+    "",
+    `Fixes ${task.dispatchRepo}#${task.issueNumber}`,
+    "",
+    "## Task details",
+    "",
+    `- **Task ID:** \`${task.taskId}\``,
+    `- **Dispatch issue:** ${task.issueUrl}`,
+    `- **Agent:** ${task.agentName}`,
+    `- **Trace file:** \`${task.traceFilePath}\``,
+    "",
+    "## Change",
+    "",
+    changeSummary,
+    "",
+  ].join("\n");
+}
+
+export function doneComment(taskId: string, pullUrl: string, state: "opened" | "updated" | "merged" | "closed"): string {
+  const verb = {
+    opened: "opened",
+    updated: "updated",
+    merged: "was already merged:",
+    closed: "was closed without merging; it was left alone:",
+  }[state];
+  return `${doneMarker(taskId)}\n🤖 Task \`${taskId}\`: pull request ${verb} ${pullUrl}\n`;
+}
+
+export function failureComment(taskId: string, message: string, retried: boolean): string {
+  const next = retried
+    ? "It was retried and kept failing. Requeue it from the Bull Board once the cause is fixed."
+    : "This cannot succeed by retrying. Fix the cause (edit this issue or the repository), then requeue the task from the Bull Board.";
+  return `${failedMarker(taskId)}\n⚠️ Task \`${taskId}\` failed: ${message}\n\n${next}\n`;
+}
+
+export function noChangeComment(taskId: string, summary: string): string {
+  return `${failedMarker(taskId)}\nℹ️ Task \`${taskId}\`: the change step finished but changed nothing, so no pull request was opened.\n\n${summary}\n`;
+}

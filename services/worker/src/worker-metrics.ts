@@ -1,0 +1,61 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { Step, TaskMetricsSink } from "./process-task.js";
+
+export interface WorkerMetrics extends TaskMetricsSink {
+  jobStarted(): void;
+  jobFinished(outcome: "completed" | "failed" | "retried", seconds: number): void;
+}
+
+const STEP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
+
+export function createWorkerMetrics(registry: Registry): WorkerMetrics {
+  const jobs = new Counter({
+    name: "agent_runner_jobs_total",
+    help: "Finished job attempts by outcome",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  const jobDuration = new Histogram({
+    name: "agent_runner_job_duration_seconds",
+    help: "Duration of one job attempt",
+    buckets: STEP_BUCKETS,
+    registers: [registry],
+  });
+  const steps = new Histogram({
+    name: "agent_runner_step_duration_seconds",
+    help: "Duration of each step of a task",
+    labelNames: ["step"] as const,
+    buckets: STEP_BUCKETS,
+    registers: [registry],
+  });
+  const pulls = new Counter({
+    name: "agent_runner_pull_requests_total",
+    help: "Pull requests by what the task did to them",
+    labelNames: ["action"] as const,
+    registers: [registry],
+  });
+  const active = new Gauge({
+    name: "agent_runner_active_jobs",
+    help: "Jobs this worker is processing now",
+    registers: [registry],
+  });
+  const change = new Histogram({
+    name: "agent_runner_change_step_duration_seconds",
+    help: "Duration of the change step by handler and outcome",
+    labelNames: ["handler", "outcome"] as const,
+    buckets: STEP_BUCKETS,
+    registers: [registry],
+  });
+  for (const outcome of ["completed", "failed", "retried"]) jobs.inc({ outcome }, 0);
+  return {
+    jobStarted: () => active.inc(),
+    jobFinished(outcome, seconds) {
+      active.dec();
+      jobs.inc({ outcome });
+      jobDuration.observe(seconds);
+    },
+    observeStep: (step: Step, seconds: number) => steps.observe({ step }, seconds),
+    pullRequest: (action) => pulls.inc({ action }),
+    changeStep: (handler, outcome, seconds) => change.observe({ handler, outcome }, seconds),
+  };
+}

@@ -1,0 +1,52 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const src = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+// Workspace packages resolve to their sources, so tests never run against a stale dist/.
+const alias = {
+  "@agent-runner/shared": src("./packages/shared/src/index.ts"),
+  "@agent-runner/github-sandbox": src("./packages/github-sandbox/src/index.ts"),
+};
+
+const common = { alias, environment: "node" as const, restoreMocks: true };
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          ...common,
+          name: "unit",
+          include: ["{packages,services,bench,deploy,scripts}/**/*.test.ts", "*.test.ts"],
+          exclude: ["**/node_modules/**", "**/dist/**", "**/*.int.test.ts", "**/*.chaos.test.ts"],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          ...common,
+          name: "integration",
+          include: ["{packages,services,bench,deploy,scripts}/**/*.int.test.ts"],
+          exclude: ["**/node_modules/**", "**/dist/**"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // Integration tests share one machine's CPU with git and Redis: keep them few at a time.
+          maxWorkers: 2,
+          minWorkers: 1,
+        },
+      },
+      {
+        test: {
+          ...common,
+          name: "chaos",
+          include: ["{packages,services,bench,deploy,scripts}/**/*.chaos.test.ts"],
+          exclude: ["**/node_modules/**", "**/dist/**"],
+          testTimeout: 900_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});

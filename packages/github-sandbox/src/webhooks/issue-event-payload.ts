@@ -1,0 +1,18 @@
+import type { JsonContext } from "../serializers/json-context.js";
+import { issueJson } from "../serializers/issue-json.js";
+import { labelJson } from "../serializers/label-json.js";
+import { repoJson } from "../serializers/repo-json.js";
+import { userJson } from "../serializers/user-json.js";
+import type { IssueEvent } from "./issue-event.js";
+
+/** The body of an `issues` webhook delivery, shaped like GitHub's `webhook-issues-<action>`. */
+export function issueEventPayload(ctx: JsonContext, event: IssueEvent): Record<string, unknown> {
+  return {
+    action: event.action,
+    issue: issueJson(ctx, event.repo, event.issue),
+    ...(event.changes ? { changes: event.changes } : {}),
+    ...(event.label ? { label: labelJson(ctx, event.repo, event.label) } : {}),
+    repository: repoJson(ctx, event.repo),
+    sender: userJson(ctx, event.sender),
+  };
+}

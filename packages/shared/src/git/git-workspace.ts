@@ -1,0 +1,42 @@
+export interface GitAuthor {
+  readonly name: string;
+  readonly email: string;
+}
+
+export interface CommitInfo {
+  readonly sha: string;
+  readonly message: string;
+}
+
+export interface CheckoutRequest {
+  /** The repo's clone_url from the API: credentials are never part of it. */
+  readonly cloneUrl: string;
+  readonly defaultBranch: string;
+  /** A directory that does not exist yet; the workspace owns it until dispose(). */
+  readonly dir: string;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A checked-out working tree of a remote repository, on which one job works.
+ * Implementations talk to the remote with credentials they hold themselves.
+ */
+export interface GitWorkspace {
+  readonly dir: string;
+  /** Branches on the remote at checkout time: name → sha. */
+  remoteBranches(): ReadonlyMap<string, string>;
+  /** Commits reachable from remote `branch` but not from the default branch, newest first. */
+  commitsAheadOfDefault(branch: string): Promise<CommitInfo[]>;
+  /** Creates and checks out local `branch` at the remote `from` branch's tip. */
+  checkoutNewBranch(branch: string, from: string): Promise<void>;
+  /** Stages every change in the tree and commits; `undefined` when there is nothing to commit. */
+  commitAll(message: string, author: GitAuthor): Promise<string | undefined>;
+  /** Pushes local `branch` to the remote branch of the same name (fast-forward only). */
+  push(branch: string, signal?: AbortSignal): Promise<void>;
+  /** Removes the working tree. Safe to call twice. */
+  dispose(): Promise<void>;
+}
+
+export interface GitWorkspaceFactory {
+  checkout(request: CheckoutRequest): Promise<GitWorkspace>;
+}

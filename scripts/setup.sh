@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Makes a fresh clone runnable: system packages nodegit's build needs, pnpm,
+# dependencies and the TypeScript build. Idempotent and quiet when all is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PNPM_VERSION=10.34.9
+# Build prerequisites of nodegit (compiled from source) plus the servers and
+# tools the tests drive. Keep in sync with the Dockerfile's build stage.
+APT_PACKAGES=(libkrb5-dev libssl-dev python3 make g++ git redis-server)
+APT_TEST_PACKAGES=(prometheus chromium docker-compose)
+
+log() { [ "${QUIET:-}" = 1 ] || echo "setup: $*"; }
+[ "${1:-}" = "--quiet" ] && QUIET=1
+WANT_TEST_TOOLS=0
+[ "${1:-}" = "--with-test-tools" ] || [ "${CI:-}" = true ] && WANT_TEST_TOOLS=1
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+if [ "$WANT_TEST_TOOLS" = 1 ]; then
+  for pkg in "${APT_TEST_PACKAGES[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else
+    echo "setup: please install: ${missing[*]}" >&2; exit 1
+  fi
+  log "installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v pnpm >/dev/null || [ "$(pnpm --version)" != "$PNPM_VERSION" ]; then
+  log "installing pnpm $PNPM_VERSION"
+  npm install -g "pnpm@$PNPM_VERSION" >/dev/null 2>&1
+fi
+
+# nodegit compiles from source on the first install (several minutes).
+if [ ! -f node_modules/.modules.yaml ] || [ pnpm-lock.yaml -nt node_modules/.modules.yaml ]; then
+  log "installing dependencies (the first nodegit build takes several minutes)"
+  pnpm install --frozen-lockfile --reporter=silent
+fi
+log "building"
+pnpm run --silent build

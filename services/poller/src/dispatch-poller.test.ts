@@ -1,0 +1,142 @@
+import { describe, expect, it } from "vitest";
+import { createLogger, GitHubApiError } from "@agent-runner/shared";
+import { FakeGitHubClient } from "../../../packages/shared/src/test-support/fake-github-client.js";
+import { FakeTaskQueue } from "../../../packages/shared/src/test-support/fake-task-queue.js";
+import type { AnswerLedger } from "./answer-ledger.js";
+import { DispatchPoller } from "./dispatch-poller.js";
+import type { PollerMetrics } from "./poller-metrics.js";
+
+class MemoryLedger implements AnswerLedger {
+  readonly keys = new Set<string>();
+  async claim(key: string): Promise<boolean> {
+    if (this.keys.has(key)) return false;
+    this.keys.add(key);
+    return true;
+  }
+  async release(key: string): Promise<void> {
+    this.keys.delete(key);
+  }
+}
+
+const noMetrics: PollerMetrics = {
+  poll: () => undefined,
+  issuesSeen: () => undefined,
+  enqueued: () => undefined,
+  duplicates: () => undefined,
+  rejected: () => undefined,
+};
+
+function setup(ledger: AnswerLedger = new MemoryLedger()) {
+  const github = new FakeGitHubClient();
+  const queue = new FakeTaskQueue();
+  const poller = new DispatchPoller({
+    github,
+    queue,
+    ledger,
+    policy: {
+      dispatchRepo: { owner: "acme", repo: "dispatch" },
+      processedLabel: "processed",
+      allowedTargetRepos: ["acme/*"],
+      trustedAuthorAssociations: ["OWNER"],
+      trustedAuthors: [],
+    },
+    dispatchLabel: "copilot-agent",
+    metrics: noMetrics,
+    log: createLogger({ level: "silent", service: "test", secrets: [] }),
+    now: () => new Date("2026-01-01T00:00:00Z"),
+  });
+  return { github, queue, poller };
+}
+
+const body = (id: string) => `<!-- agent_task_metadata {"task_id": "${id}"} -->\n## Instruction\nGo\nTarget Repository: acme/target`;
+
+describe("DispatchPoller", () => {
+  it("enqueues one job per valid task with a payload that names the issue and carries no secret", async () => {
+    const { github, queue, poller } = setup();
+    const issue = github.addIssue("acme/dispatch", { title: "T", body: body("task-1"), labels: ["copilot-agent"] });
+    const summary = await poller.pollOnce();
+    expect(summary).toMatchObject({ status: "modified", enqueued: 1 });
+    expect(queue.jobs.get("task-1")).toEqual({
+      version: 1,
+      taskId: "task-1",
+      dispatchRepo: "acme/dispatch",
+      issueNumber: issue.number,
+      issueTitle: "T",
+      issueUrl: issue.htmlUrl,
+      instruction: "Go",
+      targetRepo: "acme/target",
+      enqueuedAt: "2026-01-01T00:00:00.000Z",
+    });
+  });
+
+  it("sends a conditional request on the next poll and does nothing when nothing changed", async () => {
+    const { github, poller } = setup();
+    github.addIssue("acme/dispatch", { title: "T", body: body("task-1"), labels: ["copilot-agent"] });
+    await poller.pollOnce();
+    expect((await poller.pollOnce()).status).toBe("not_modified");
+  });
+
+  it("counts a task offered twice as a duplicate", async () => {
+    const { github, poller } = setup();
+    github.addIssue("acme/dispatch", { title: "T", body: body("task-1"), labels: ["copilot-agent"] });
+    await poller.pollOnce();
+    github.addIssue("acme/dispatch", { title: "other", body: body("task-2"), labels: ["copilot-agent"] });
+    expect(await poller.pollOnce()).toMatchObject({ enqueued: 1, duplicates: 1 });
+  });
+
+  it("answers an invalid issue once however many polls see it, and again after an edit", async () => {
+    const { github, poller } = setup();
+    const issue = github.addIssue("acme/dispatch", { title: "T", body: "no metadata", labels: ["copilot-agent"] });
+    for (let i = 0; i < 5; i++) {
+      github.addIssue("acme/dispatch", { title: `noise ${i}`, labels: ["other"] }); // changes the ETag
+      await poller.pollOnce();
+    }
+    expect(github.commentsOn("acme/dispatch", issue.number)).toHaveLength(1);
+    (issue as { body: string | null }).body = "still {no} metadata";
+    github.addIssue("acme/dispatch", { title: "bump", labels: ["other"] });
+    await poller.pollOnce();
+    expect(github.commentsOn("acme/dispatch", issue.number)).toHaveLength(2);
+  });
+
+  it("makes a fixed issue eligible again after it was rejected", async () => {
+    const { github, queue, poller } = setup();
+    const issue = github.addIssue("acme/dispatch", { title: "T", body: "oops", labels: ["copilot-agent"] });
+    await poller.pollOnce();
+    (issue as { body: string | null }).body = body("fixed-1");
+    github.addIssue("acme/dispatch", { title: "bump", labels: ["other"] });
+    await poller.pollOnce();
+    expect(queue.jobs.has("fixed-1")).toBe(true);
+  });
+
+  it("keeps going past a bad issue and enqueues the newer good ones", async () => {
+    const { github, queue, poller } = setup();
+    github.addIssue("acme/dispatch", { title: "empty", body: null, labels: ["copilot-agent"] });
+    github.addIssue("acme/dispatch", { title: "good", body: body("after-bad"), labels: ["copilot-agent"] });
+    await poller.pollOnce();
+    expect(queue.jobs.has("after-bad")).toBe(true);
+  });
+
+  it("retries the answer on the next poll when commenting failed", async () => {
+    const ledger = new MemoryLedger();
+    const { github, poller } = setup(ledger);
+    const issue = github.addIssue("acme/dispatch", { title: "T", body: "oops", labels: ["copilot-agent"] });
+    github.failures.set("createIssueComment", [new GitHubApiError({ status: 502, message: "x", route: "c" })]);
+    await poller.pollOnce();
+    expect(ledger.keys.size).toBe(0);
+    github.addIssue("acme/dispatch", { title: "bump", labels: ["other"] });
+    await poller.pollOnce();
+    expect(github.commentsOn("acme/dispatch", issue.number)).toHaveLength(1);
+  });
+
+  it("keeps the old ETag when enqueueing fails, so the next poll lists again", async () => {
+    const { github, queue, poller } = setup();
+    github.addIssue("acme/dispatch", { title: "T", body: body("task-9"), labels: ["copilot-agent"] });
+    const enqueue = queue.enqueue.bind(queue);
+    queue.enqueue = async () => {
+      throw new Error("redis down");
+    };
+    await expect(poller.pollOnce()).rejects.toThrow("redis down");
+    queue.enqueue = enqueue;
+    expect(await poller.pollOnce()).toMatchObject({ status: "modified", enqueued: 1 });
+  });
+});

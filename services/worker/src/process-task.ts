@@ -110,7 +110,7 @@ async function runTask(
 ): Promise<TaskOutcome> {
   const repo = await getRepo(deps, target);
   const dir = path.join(deps.settings.workspaceDir, "jobs", `${job.taskId.slice(0, 40)}-${randomBytes(4).toString("hex")}`);
-  const workspace = await timed(deps, "clone", () =>
+  const workspace = await timed(deps, log, "clone", () =>
     deps.git.checkout({ cloneUrl: repo.cloneUrl, defaultBranch: repo.defaultBranch, dir, signal }),
   );
   try {
@@ -123,15 +123,15 @@ async function runTask(
       // A merged or closed PR is a human's decision: report it, change nothing.
       deps.metrics.pullRequest(existing.merged ? "merged" : "closed");
       const state = existing.merged ? "merged" : "closed";
-      await report(job, dispatch, existing, state, true, deps);
+      await report(log, job, dispatch, existing, state, true, deps);
       return { pullUrl: existing.htmlUrl, pullState: state, branch: claim.branch };
     }
     const branchExists = claim.claim.kind === "ours" && claim.claim.branchExists;
     const summary = await applyChange(workspace, task, branchExists, repo, signal, deps, job, dispatch, log);
-    const { pull, state, preExisting } = await timed(deps, "pr", () =>
+    const { pull, state, preExisting } = await timed(deps, log, "pr", () =>
       upsertPull(target, task, summary, repo.defaultBranch, existing, deps),
     );
-    await timed(deps, "report", () => report(job, dispatch, pull, state, preExisting, deps));
+    await timed(deps, log, "report", () => report(log, job, dispatch, pull, state, preExisting, deps));
     return { pullUrl: pull.htmlUrl, pullState: state, branch: claim.branch };
   } finally {
     await workspace.dispose();
@@ -203,13 +203,14 @@ async function applyChange(
   });
   const seconds = (performance.now() - started) / 1000;
   deps.metrics.observeStep("change", seconds);
+  log.info({ step: "change", seconds, sha, committed: sha !== undefined }, "step finished");
   deps.metrics.changeStep(deps.handler.name, sha === undefined ? "unchanged" : "changed", seconds);
   if (sha === undefined && !branchExists) {
     await postOnce(deps, dispatch, job, failedMarker(job.taskId), noChangeComment(job.taskId, summary), true);
     throw new NoChangesError(`the ${deps.handler.name} change step changed nothing`, "the change step changed nothing");
   }
   if (sha !== undefined) {
-    await timed(deps, "push", () => workspace.push(task.branch, signal));
+    await timed(deps, log, "push", () => workspace.push(task.branch, signal));
     log.info({ branch: task.branch, sha }, "pushed branch");
   }
   return summary;
@@ -249,6 +250,7 @@ async function upsertPull(
 }
 
 async function report(
+  log: Logger,
   job: TaskJob,
   dispatch: RepoRef,
   pull: PullRequest,
@@ -258,6 +260,7 @@ async function report(
 ): Promise<void> {
   // A PR made by this very attempt cannot have been announced yet; only then is the look-up skipped.
   await postOnce(deps, dispatch, job, doneMarker(job.taskId), doneComment(job.taskId, pull.htmlUrl, state), preExisting);
+  log.info({ step: "comment" }, "step finished");
   await deps.github.addLabels(dispatch, job.issueNumber, [deps.settings.processedLabel]);
 }
 
@@ -331,10 +334,16 @@ function changeTask(job: TaskJob, prefix: string, branch: string, agentName: str
   };
 }
 
-async function timed<T>(deps: ProcessTaskDeps, step: Step, run: () => Promise<T>): Promise<T> {
+/**
+ * Runs one step, records its duration, and logs its end: the "step finished"
+ * lines mark the step boundaries that the crash tests kill workers at.
+ */
+async function timed<T>(deps: ProcessTaskDeps, log: Logger, step: Step, run: () => Promise<T>): Promise<T> {
   const started = performance.now();
   try {
-    return await run();
+    const result = await run();
+    log.info({ step, seconds: (performance.now() - started) / 1000 }, "step finished");
+    return result;
   } finally {
     deps.metrics.observeStep(step, (performance.now() - started) / 1000);
   }

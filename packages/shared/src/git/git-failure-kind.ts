@@ -33,7 +33,15 @@ export function gitFailureKind(message: string, errno?: number): GitRemoteErrorK
   return undefined;
 }
 
-/** Kind for a ref the server refused during a push (the `status` of push_update_reference). */
+/**
+ * Kind for a ref the server refused during a push (the `status` of push_update_reference).
+ * A ref that moved or was created between our fetch and our push ("failed to
+ * update ref", lock failures) is a race, not a refusal: a retry re-reads it.
+ */
 export function pushRejectionKind(status: string): GitRemoteErrorKind {
-  return /non-?fast-?forward|fetch first|stale info/i.test(status) ? "non_fast_forward" : "rejected";
+  return /non-?fast-?forward|fetch first|stale info|failed to (?:update|lock) ref|cannot lock ref|incorrect old value|already exists/i.test(
+    status,
+  )
+    ? "non_fast_forward"
+    : "rejected";
 }

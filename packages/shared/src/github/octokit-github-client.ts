@@ -175,7 +175,9 @@ function createOctokit(options: OctokitGitHubClientOptions): Client {
       debug: () => undefined,
       info: () => undefined,
       warn: (message: string) => log.warn({ source: "octokit" }, message),
-      error: (message: string) => log.error({ source: "octokit" }, message),
+      // Octokit logs every non-2xx answer (304s included) as an error; our code
+      // decides what a failure means and logs it with context.
+      error: (message: string) => log.debug({ source: "octokit" }, message),
     },
     retry: { retries: 3, retryAfterBaseValue: options.retryBaseMs ?? 1000 },
     throttle: {
@@ -225,7 +227,7 @@ function installHooks(octokit: Client, options: OctokitGitHubClientOptions): voi
     };
     try {
       const response = await request(endpoint);
-      report(response.status, response.headers as Record<string, unknown>);
+      report(response.status, response.headers);
       return response;
     } catch (error) {
       const e = error as { status?: number; response?: { headers?: Record<string, unknown> } };

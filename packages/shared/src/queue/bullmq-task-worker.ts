@@ -1,4 +1,5 @@
-import { Worker, type Job } from "bullmq";
+import { UnrecoverableError, Worker, type Job } from "bullmq";
+import { classifyError } from "../errors/classify-error.js";
 import type { RedisConnection } from "../redis/create-redis-connection.js";
 import { TASK_QUEUE_NAME } from "./task-queue.js";
 import { BACKOFF_TYPE, backoffDelay } from "./job-policy.js";
@@ -99,6 +100,8 @@ export class BullMqTaskWorker {
         maxAttempts: job.opts.attempts ?? 1,
         signal: controller.signal,
       });
+    } catch (error) {
+      throw asBullMqError(error);
     } finally {
       clearTimeout(timer);
       this.controllers.delete(controller);
@@ -111,6 +114,18 @@ export class TaskTimeoutError extends Error {
     super(`task exceeded its ${Math.round(timeoutMs / 1000)} s timeout`);
     this.name = "TaskTimeoutError";
   }
+}
+
+/**
+ * BullMQ only skips the remaining attempts for an UnrecoverableError: a failure
+ * the classifier calls permanent (a 404 from GitHub, a refused push) is
+ * wrapped in one, keeping its message and cause.
+ */
+function asBullMqError(error: unknown): unknown {
+  if (error instanceof UnrecoverableError || classifyError(error).kind !== "permanent") return error;
+  const wrapped = new UnrecoverableError(error instanceof Error ? error.message : String(error));
+  wrapped.cause = error;
+  return wrapped;
 }
 
 function elapsed(job: Job): number {

@@ -66,8 +66,8 @@ export async function checkEvictionPolicy(redis: RedisConnection, logger: Logger
     const nodes = redis instanceof Cluster ? redis.nodes("master") : [redis];
     const first = nodes[0];
     if (first === undefined) return undefined;
-    const reply = (await first.config("GET", "maxmemory-policy")) as unknown as string[];
-    const policy = reply[1];
+    const reply: unknown = await first.config("GET", "maxmemory-policy");
+    const policy = Array.isArray(reply) && typeof reply[1] === "string" ? reply[1] : undefined;
     if (policy !== undefined && policy !== "noeviction") {
       logger.warn({ policy }, "Redis maxmemory-policy is not noeviction: queued jobs may be evicted under memory pressure");
     }

@@ -213,7 +213,6 @@ function normalise(text: string): string {
 
 /** Drops control characters other than tab and newline, trims, and caps the length. */
 function cleanText(text: string): string {
-  // eslint-disable-next-line no-control-regex
   const cleaned = normalise(text).replace(/[\u0000-\u0008\u000B-\u001F\u007F]/g, "").trim();
   return cleaned.length > MAX_INSTRUCTION_CHARS ? cleaned.slice(0, MAX_INSTRUCTION_CHARS) : cleaned;
 }

@@ -25,7 +25,7 @@ export class FakeGitHubClient implements GitHubClient {
   readonly comments = new Map<string, IssueComment[]>();
   readonly pulls = new Map<string, (PullRequest & { base: string; headOwner: string })[]>();
   /** Errors to throw, by method name, consumed one per call. */
-  readonly failures = new Map<string, unknown[]>();
+  readonly failures = new Map<string, Error[]>();
   /** When set, createPull performs the create and then throws this (a lost response). */
   loseNextCreatePullResponse = false;
   private nextId = 1;

@@ -131,7 +131,7 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 60_000
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? "" : `: ${String(last)}`}`);
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
 }
 
 export function formatA(taskId: string, target: string, instruction = "Create a simple test file."): string {

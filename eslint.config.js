@@ -1,0 +1,38 @@
+// Type-aware lint: promises must be handled, imports must not form cycles.
+import tseslint from "typescript-eslint";
+import { importX } from "eslint-plugin-import-x";
+
+export default tseslint.config(
+  {
+    ignores: ["**/dist/**", "**/node_modules/**", "bench/results/**", "coverage/**", "**/*.js", "**/*.mjs", "**/*.cjs"],
+  },
+  ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ["**/*.ts"] })),
+  {
+    files: ["**/*.ts"],
+    languageOptions: {
+      parserOptions: { project: ["./tsconfig.eslint.json"], tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { "import-x": importX },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      "import-x/no-cycle": ["error", { maxDepth: 10 }],
+      "import-x/no-self-import": "error",
+      // Async implementations of async interfaces need no await of their own.
+      "@typescript-eslint/require-await": "off",
+    },
+    settings: { "import-x/resolver": { node: { extensions: [".ts", ".js"] } } },
+  },
+  {
+    // Tests poke at loosely typed JSON (API bodies, logs); the safety rules stay on.
+    files: ["**/*.test.ts", "**/test-support/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-unsafe-assignment": "off",
+      "@typescript-eslint/no-unsafe-member-access": "off",
+      "@typescript-eslint/no-unsafe-argument": "off",
+      "@typescript-eslint/no-unsafe-call": "off",
+      "@typescript-eslint/no-unsafe-return": "off",
+    },
+  },
+);

@@ -1,0 +1,152 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
+import { redisForDemo } from "./redis-for-demo.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const TIMEOUT_MS = 180_000;
+
+/**
+ * The whole system on one machine: a local GitHub seeded with a dispatch repo,
+ * a target repo and dispatch issues in both formats (plus one broken issue),
+ * Redis, the poller and two workers as real processes. Prints each PR as it
+ * opens and stops by itself when every valid task is done.
+ */
+async function main(): Promise<void> {
+  const redis = await redisForDemo(process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379");
+  say(`Redis: ${redis.url}${redis.started ? " (started for the demo)" : ""}`);
+  const sandbox = await startSandbox({ latencyMs: 20 });
+  const workspace = await mkdtemp(path.join(os.tmpdir(), "agent-runner-demo-"));
+  const children: ChildProcess[] = [];
+  try {
+    const expected = await seed(sandbox);
+    say(`Local GitHub API: ${sandbox.apiUrl}   git: ${sandbox.gitUrl}`);
+    say(`Dispatch repo acme/dispatch has ${expected.length + 1} issues labelled copilot-agent (one of them is broken on purpose).`);
+    const env = {
+      ...process.env,
+      GITHUB_TOKEN: sandbox.tokens.owner,
+      GITHUB_API_URL: sandbox.apiUrl,
+      DISPATCH_REPO: "acme/dispatch",
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: `{agent-runner-demo-${randomBytes(3).toString("hex")}}`,
+      POLL_INTERVAL_SECONDS: "2",
+      WORKSPACE_DIR: workspace,
+      LOG_LEVEL: process.env["LOG_LEVEL"] ?? "warn",
+    };
+    children.push(start("poller", { ...env, PORT: "0" }));
+    for (const n of [1, 2]) children.push(start(`worker-${n}`, { ...env, PORT: "0", WORKER_CONCURRENCY: "2" }));
+    await watch(sandbox, expected);
+  } finally {
+    await Promise.all(children.map(stop));
+    await sandbox.close();
+    await redis.stop();
+    await rm(workspace, { recursive: true, force: true });
+  }
+}
+
+async function seed(sandbox: Sandbox): Promise<number[]> {
+  await sandbox.admin.createRepo({ owner: "acme", name: "dispatch" });
+  await sandbox.admin.createRepo({ owner: "acme", name: "target", files: { "README.md": "# target\n" } });
+  const issues = [
+    {
+      title: "Test agent task",
+      body: '<!-- agent_task_metadata {"task_id": "test-task-12345678"} -->\n\n## Instruction\n\nCreate a simple test file to verify the agent runner is working.\n\nTarget Repository: acme/target\n',
+    },
+    {
+      title: "Add a greeting",
+      body: [
+        "# Agent Task Delegation",
+        "",
+        "**Task ID:** `8d3c2f4e-1b7a-4c1e-9f00-5a6b7c8d9e0f`",
+        "**User ID:** `demo-user`",
+        "",
+        "**Target:** repo `acme/target`",
+        "",
+        "## Instructions",
+        "",
+        "Add a friendly greeting to the project.",
+        "",
+        "---",
+        "",
+        "<!-- agent_task_metadata",
+        '{"task_id": "8d3c2f4e-1b7a-4c1e-9f00-5a6b7c8d9e0f", "user_id": "demo-user", "provider": "github_issue_dispatch"}',
+        "-->",
+      ].join("\n"),
+    },
+    { title: "Shares a prefix with the first", body: '<!-- agent_task_metadata {"task_id": "test-task-99999999"} -->\n\n## Instruction\n\nAnother task.\n\nTarget Repository: acme/target\n' },
+  ];
+  const numbers = issues.map((i) => sandbox.admin.createIssue("acme", "dispatch", { ...i, labels: ["copilot-agent"] }).number);
+  sandbox.admin.createIssue("acme", "dispatch", { title: "Broken on purpose", body: "No metadata here.", labels: ["copilot-agent"] });
+  return numbers;
+}
+
+async function watch(sandbox: Sandbox, expected: number[]): Promise<void> {
+  const seen = new Set<number>();
+  const deadline = Date.now() + TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    for (const pull of sandbox.admin.listPulls("acme", "target")) {
+      if (seen.has(pull.number)) continue;
+      seen.add(pull.number);
+      say(`PR #${pull.number} opened: ${pull.title}  (${pull.head.ref})  ${pull.html_url}`);
+    }
+    const done = expected.filter((n) => sandbox.admin.getIssue("acme", "dispatch", n)?.labels.some((l) => l.name === "processed"));
+    if (done.length === expected.length) {
+      for (const n of expected) {
+        const comment = sandbox.admin.listComments("acme", "dispatch", n).at(-1);
+        say(`Issue #${n}: ${comment?.body.split("\n").find((l) => l.trim() !== "" && !l.startsWith("<!--")) ?? "(no comment)"}`);
+      }
+      const broken = sandbox.admin.listIssues("acme", "dispatch").find((i) => i.title === "Broken on purpose");
+      const answer = broken === undefined ? undefined : sandbox.admin.listComments("acme", "dispatch", broken.number)[0];
+      if (answer !== undefined) say(`Broken issue #${broken?.number} was answered: ${answer.body.split("\n")[1] ?? ""}`);
+      const calls = sandbox.admin.requestLog().filter((e) => e.rateLimited).length;
+      say(`Done: ${expected.length} tasks, ${seen.size} PRs, ${calls} rate-limited API calls in total.`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`not every task finished within ${TIMEOUT_MS / 1000} s`);
+}
+
+function start(name: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const service = name.startsWith("worker") ? "worker" : "poller";
+  const child = spawn(process.execPath, [path.join(root, "services", service, "dist", "main.js")], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (chunk: Buffer) => process.stdout.write(prefixLines(name, chunk)));
+  child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(prefixLines(name, chunk)));
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+  if (child.exitCode === null) child.kill("SIGKILL");
+}
+
+function prefixLines(name: string, chunk: Buffer): string {
+  return chunk
+    .toString("utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => `[${name}] ${l}\n`)
+    .join("");
+}
+
+function say(message: string): void {
+  process.stdout.write(`demo: ${message}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

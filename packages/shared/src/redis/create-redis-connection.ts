@@ -29,15 +29,10 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
       return delay;
     },
   };
-  const seeds = clusterSeeds(options);
-  if (seeds !== undefined) {
-    const url = new URL(options.url.replace(/^redis\+cluster:/, "redis:"));
-    return new Cluster(seeds, {
-      redisOptions: {
-        ...base,
-        password: url.password === "" ? undefined : decodeURIComponent(url.password),
-        username: url.username === "" ? undefined : decodeURIComponent(url.username),
-      },
+  const cluster = clusterTarget(options);
+  if (cluster !== undefined) {
+    return new Cluster(cluster.seeds, {
+      redisOptions: { ...base, username: cluster.username, password: cluster.password },
       clusterRetryStrategy: base.retryStrategy,
       enableReadyCheck: true,
     });
@@ -45,19 +40,33 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
   return new Redis(options.url, base);
 }
 
-function clusterSeeds(options: RedisConnectionOptions): { host: string; port: number }[] | undefined {
-  const fromList = options.clusterNodes ?? [];
-  const list =
-    fromList.length > 0
-      ? [...fromList]
-      : options.url.startsWith("redis+cluster://")
-        ? new URL(options.url.replace(/^redis\+cluster:/, "redis:")).host.split(",")
-        : [];
+interface ClusterTarget {
+  seeds: { host: string; port: number }[];
+  username: string | undefined;
+  password: string | undefined;
+}
+
+/**
+ * Redis Cluster is selected by REDIS_CLUSTER_NODES (`host:port,...`) or by a
+ * `redis+cluster://[user:pass@]host:port,host:port` URL (which `new URL` cannot
+ * parse because of the list of hosts).
+ */
+export function clusterTarget(options: Pick<RedisConnectionOptions, "url" | "clusterNodes">): ClusterTarget | undefined {
+  const match = /^redis(?:s|\+cluster)?:\/\/(?:([^@/]*)@)?([^/?#]+)/.exec(options.url);
+  const isClusterUrl = options.url.startsWith("redis+cluster://");
+  const [user, pass] = (match?.[1] ?? "").split(":");
+  const credentials = {
+    username: user === undefined || user === "" ? undefined : decodeURIComponent(user),
+    password: pass === undefined || pass === "" ? undefined : decodeURIComponent(pass),
+  };
+  const fromUrl = isClusterUrl ? (match?.[2]?.split(",") ?? []) : [];
+  const list = (options.clusterNodes ?? []).length > 0 ? [...(options.clusterNodes ?? [])] : fromUrl;
   if (list.length === 0) return undefined;
-  return list.map((node) => {
-    const [host, port] = node.split(":");
-    return { host: host ?? "127.0.0.1", port: Number(port ?? 6379) };
+  const seeds = list.map((node) => {
+    const [host, port] = node.trim().split(":");
+    return { host: host === undefined || host === "" ? "127.0.0.1" : host, port: Number(port ?? 6379) };
   });
+  return { seeds, ...credentials };
 }
 
 /** The `maxmemory-policy` BullMQ needs is noeviction; anything else can silently drop jobs. */

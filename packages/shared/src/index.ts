@@ -26,4 +26,5 @@ export * from "./metrics/github-metrics.js";
 export * from "./metrics/queue-metrics.js";
 export * from "./http/ops-server.js";
 export * from "./http/basic-auth.js";
+export * from "./http/redis-probe.js";
 export * from "./service/run-service.js";

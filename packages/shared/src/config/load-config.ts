@@ -45,6 +45,8 @@ const envSchema = z.object({
   WORKSPACE_DIR: z.string().optional(),
   TASK_TIMEOUT_SECONDS: positiveInt(600),
   TASK_ATTEMPTS: positiveInt(6),
+  JOB_LOCK_SECONDS: positiveInt(30),
+  STALLED_CHECK_SECONDS: positiveInt(15),
   TASK_RETRY_ON_TIMEOUT: z.stringbool({ error: "must be true or false" }).default(false),
   CHANGE_HANDLER: z.enum(["trace", "patch", "command"], { error: "must be trace, patch or command" }).default("trace"),
   CHANGE_COMMAND: z.string().optional(),
@@ -79,6 +81,10 @@ export interface Config {
   readonly taskTimeoutMs: number;
   readonly taskAttempts: number;
   readonly taskRetryOnTimeout: boolean;
+  /** How long a job's lock lives without renewal: a killed worker's job is taken back after about this. */
+  readonly jobLockMs: number;
+  /** How often each worker looks for jobs whose lock lapsed (stalled jobs) and puts them back. */
+  readonly stalledCheckMs: number;
   readonly changeHandler: "trace" | "patch" | "command";
   readonly changeCommand: readonly string[] | undefined;
   readonly changeCommandEnv: readonly string[];
@@ -139,6 +145,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, service: ServiceName): Config
     taskTimeoutMs: e.TASK_TIMEOUT_SECONDS * 1000,
     taskAttempts: Math.max(e.TASK_ATTEMPTS, 1),
     taskRetryOnTimeout: e.TASK_RETRY_ON_TIMEOUT,
+    jobLockMs: e.JOB_LOCK_SECONDS * 1000,
+    stalledCheckMs: e.STALLED_CHECK_SECONDS * 1000,
     changeHandler: e.CHANGE_HANDLER,
     changeCommand: changeCommand === undefined ? undefined : Object.freeze(changeCommand),
     changeCommandEnv: Object.freeze(list(e.CHANGE_COMMAND_ENV)),

@@ -43,7 +43,7 @@ function classifyGitHubError(error: GitHubApiError): ErrorClass {
   if (error.status === 404) return { kind: "permanent", reason: "not_found" };
   if (error.status === 401) return { kind: "permanent", reason: "bad_credentials" };
   if (error.status === 403) return { kind: "permanent", reason: "forbidden" };
-  if (error.status === 410 || error.status === 422 || error.status === 451) {
+  if (error.status === 400 || error.status === 410 || error.status === 422 || error.status === 451) {
     return { kind: "permanent", reason: `http_${error.status}` };
   }
   return { kind: "transient", reason: `http_${error.status}` };
@@ -64,10 +64,15 @@ function classifyGitError(error: GitRemoteError): ErrorClass {
   }
 }
 
+/** The first string `code` along the cause chain; cycles of any length end the walk. */
 function errorCode(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const direct = (error as { code?: unknown }).code;
-  if (typeof direct === "string") return direct;
-  const cause = (error as { cause?: unknown }).cause;
-  return cause === undefined || cause === error ? undefined : errorCode(cause);
+  const seen = new Set<object>();
+  let current = error;
+  while (typeof current === "object" && current !== null && !seen.has(current)) {
+    seen.add(current);
+    const direct = (current as { code?: unknown }).code;
+    if (typeof direct === "string") return direct;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

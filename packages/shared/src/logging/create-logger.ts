@@ -33,6 +33,8 @@ const REDACT_PATHS = [
  */
 export function createLogger(options: LoggerOptions): Logger {
   const secrets = [...options.secrets];
+  // As they appear inside a JSON string, for the final pass over the written line.
+  const writtenSecrets = [...new Set(secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))];
   return pino(
     {
       level: options.level,
@@ -43,12 +45,25 @@ export function createLogger(options: LoggerOptions): Logger {
       },
       hooks: {
         logMethod(args, method) {
-          const scrubbed = args.map((arg) => (typeof arg === "string" ? scrubText(arg, secrets) : arg));
+          // Values after the first argument are printf arguments (%s, %o, %j): pino formats them
+          // into the message, where the formatters below never see them.
+          const scrubbed = args.map((arg, i) =>
+            typeof arg === "string"
+              ? scrubText(arg, secrets)
+              : i > 0 && !(arg instanceof Error)
+                ? scrubSecrets(arg, secrets)
+                : arg,
+          );
           method.apply(this, scrubbed as Parameters<typeof method>);
         },
+        // Last pass over the serialized line, for what pino assembles itself: the
+        // message it copies from an error logged without one, and child bindings.
+        streamWrite: (line) => scrubText(line, writtenSecrets),
       },
       serializers: {
-        err: (err: unknown) => scrubSecrets(stdSerializers.err(err as Error), secrets),
+        // formatters.log has already turned Errors into scrubbed plain objects that keep
+        // their type; only a real Error still needs serialising.
+        err: (err: unknown) => (err instanceof Error ? scrubSecrets(stdSerializers.err(err), secrets) : err),
       },
     },
     options.destination,

@@ -128,7 +128,7 @@ function readTarget(prose: string, metadata: Record<string, unknown> | undefined
   if (fromMeta !== undefined) {
     return checkTarget(typeof fromMeta === "string" ? fromMeta : JSON.stringify(fromMeta), "metadata");
   }
-  const line = matchLine(prose, /^[ \t]*\**Target Repository:?\**:?[ \t]*`?([^`\n]*?)`?[ \t]*$/im);
+  const line = targetRepositoryLine(prose);
   if (line !== undefined) return checkTarget(line, "target_repository_line");
   const typed = /^[ \t]*\*\*Target:\*\*[ \t]*([A-Za-z_-]+)[ \t]+`([^`\n]*)`/m.exec(prose);
   if (typed?.[2] !== undefined) {
@@ -139,6 +139,24 @@ function readTarget(prose: string, metadata: Record<string, unknown> | undefined
   return { ok: true, ref: dispatchRepo, source: "dispatch_repo" };
 }
 
+/**
+ * The value of the first `Target Repository: owner/name` line, optionally bold
+ * and in backticks. The line is matched by its prefix and the value unwrapped in
+ * code: one regex with three overlapping space quantifiers backtracked
+ * cubically on a long line of spaces.
+ */
+function targetRepositoryLine(prose: string): string | undefined {
+  for (const match of prose.matchAll(/^[ \t]*\**Target Repository:?\**:?(.*)$/gim)) {
+    let value = (match[1] ?? "").trim();
+    if (value.startsWith("`")) value = value.slice(1);
+    if (value.endsWith("`")) value = value.slice(0, -1);
+    if (value.includes("`")) continue; // not a plain value: look further, as before
+    value = value.trim();
+    return value === "" ? undefined : value;
+  }
+  return undefined;
+}
+
 function checkTarget(value: string, source: ParsedDispatchTask["targetSource"]): TargetResult {
   const ref = parseRepoRef(value);
   if (ref === undefined) {
@@ -147,7 +165,8 @@ function checkTarget(value: string, source: ParsedDispatchTask["targetSource"]):
   return { ok: true, ref, source };
 }
 
-const INSTRUCTION_HEADING = /^#{1,3}[ \t]+Instructions?[ \t]*:?[ \t]*$/i;
+// `(?:[ \t]*:)?` rather than `[ \t]*:?[ \t]*`: two adjacent space runs backtrack quadratically.
+const INSTRUCTION_HEADING = /^#{1,3}[ \t]+Instructions?(?:[ \t]*:)?[ \t]*$/i;
 const SECTION_END = /^(#{1,3}[ \t]+\S|---+[ \t]*$|\*\*\*+[ \t]*$)/;
 const TARGET_LINE = /^[ \t]*\**Target Repository:?\**:?/i;
 

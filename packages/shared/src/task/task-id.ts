@@ -19,9 +19,9 @@ export function isValidTaskId(id: string): boolean {
 
 /**
  * BullMQ refuses custom job ids that look like integers (they would clash with
- * its own counters) and ids containing ':'. '@' never occurs in a task id, so
- * the mapping is collision-free.
+ * its own counters; negative ones such as "-1" included) and ids containing ':'.
+ * '@' never occurs in a task id, so the mapping is collision-free.
  */
 export function jobIdForTask(taskId: string): string {
-  return /^\d+$/.test(taskId) ? `@${taskId}` : taskId;
+  return /^-?\d+$/.test(taskId) ? `@${taskId}` : taskId;
 }

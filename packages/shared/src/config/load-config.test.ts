@@ -1,0 +1,185 @@
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, type Config } from "./load-config.js";
+
+const TOKEN = "ghp_Zx9SecretTokenValue0123456789abcd";
+const BASE = { GITHUB_TOKEN: TOKEN, DISPATCH_REPO: "acme/dispatch" } as const;
+
+function configErrorOf(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env, "poller");
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("loadConfig accepted an invalid environment");
+}
+
+describe("loadConfig", () => {
+  it("fills in the documented defaults", () => {
+    const config = loadConfig({ ...BASE }, "poller");
+    expect(config).toMatchObject<Partial<Config>>({
+      service: "poller",
+      githubToken: TOKEN,
+      githubApiUrl: "https://api.github.com",
+      dispatchRepo: { owner: "acme", repo: "dispatch" },
+      redisUrl: "redis://127.0.0.1:6379",
+      redisClusterNodes: [],
+      queuePrefix: "{agent-runner}",
+      dispatchLabel: "copilot-agent",
+      processedLabel: "processed",
+      pollIntervalMs: 30_000,
+      workerConcurrency: 2,
+      allowedTargetRepos: ["acme/*"],
+      trustedAuthorAssociations: ["OWNER", "MEMBER", "COLLABORATOR"],
+      trustedAuthors: [],
+      agentName: "agent-runner",
+      agentEmail: "agent-runner@users.noreply.github.com",
+      workspaceDir: path.join(os.tmpdir(), "agent-runner"),
+      taskTimeoutMs: 600_000,
+      taskAttempts: 6,
+      taskRetryOnTimeout: false,
+      changeHandler: "trace",
+      changeCommand: undefined,
+      changeCommandEnv: [],
+      port: 3000,
+      logLevel: "info",
+      bullBoard: undefined,
+      githubWritesPerMinute: 60,
+    });
+  });
+
+  it.each([
+    ["poller", 3000],
+    ["worker", 3001],
+  ] as const)("gives the %s port %i by default", (service, port) => {
+    expect(loadConfig({ ...BASE }, service)).toMatchObject({ service, port });
+  });
+
+  it("reads explicit values", () => {
+    const config = loadConfig(
+      {
+        ...BASE,
+        GITHUB_API_URL: "https://ghe.example.com/api/v3//",
+        ALLOWED_TARGET_REPOS: " acme/*, other/repo ,,",
+        TRUSTED_AUTHOR_ASSOCIATIONS: "owner, member",
+        TRUSTED_AUTHORS: "Alice,BOB",
+        POLL_INTERVAL_SECONDS: "5",
+        AGENT_NAME: "My Bot",
+        PORT: "8080",
+        TASK_RETRY_ON_TIMEOUT: "true",
+        CHANGE_HANDLER: "command",
+        CHANGE_COMMAND: '["my-agent","--yes"]',
+        CHANGE_COMMAND_ENV: "OPENAI_API_KEY, HOME",
+        BULL_BOARD_USERNAME: "admin",
+        BULL_BOARD_PASSWORD: "s3cret",
+        REDIS_CLUSTER_NODES: "redis://a:6379,redis://b:6379",
+      },
+      "worker",
+    );
+    expect(config).toMatchObject({
+      githubApiUrl: "https://ghe.example.com/api/v3",
+      allowedTargetRepos: ["acme/*", "other/repo"],
+      trustedAuthorAssociations: ["OWNER", "MEMBER"],
+      trustedAuthors: ["alice", "bob"],
+      pollIntervalMs: 5_000,
+      agentName: "My Bot",
+      agentEmail: "My-Bot@users.noreply.github.com",
+      port: 8080,
+      taskRetryOnTimeout: true,
+      changeHandler: "command",
+      changeCommand: ["my-agent", "--yes"],
+      changeCommandEnv: ["OPENAI_API_KEY", "HOME"],
+      bullBoard: { username: "admin", password: "s3cret" },
+      redisClusterNodes: ["redis://a:6379", "redis://b:6379"],
+    });
+  });
+
+  it("returns a deeply frozen config", () => {
+    const config = loadConfig(
+      { ...BASE, CHANGE_COMMAND: '["x"]', BULL_BOARD_USERNAME: "u", BULL_BOARD_PASSWORD: "p" },
+      "poller",
+    );
+    for (const part of [
+      config,
+      config.dispatchRepo,
+      config.allowedTargetRepos,
+      config.trustedAuthorAssociations,
+      config.trustedAuthors,
+      config.redisClusterNodes,
+      config.changeCommand,
+      config.changeCommandEnv,
+      config.bullBoard,
+    ]) {
+      expect(Object.isFrozen(part)).toBe(true);
+    }
+    expect(() => {
+      (config as { pollIntervalMs: number }).pollIntervalMs = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.allowedTargetRepos as string[]).push("*/*");
+    }).toThrow(TypeError);
+  });
+
+  it.each<[string, NodeJS.ProcessEnv, string]>([
+    ["GITHUB_TOKEN is missing", { DISPATCH_REPO: "acme/dispatch" }, "GITHUB_TOKEN"],
+    ["GITHUB_TOKEN is blank", { ...BASE, GITHUB_TOKEN: "   " }, "GITHUB_TOKEN"],
+    ["DISPATCH_REPO is missing", { GITHUB_TOKEN: TOKEN }, "DISPATCH_REPO"],
+    ["DISPATCH_REPO is 'nope'", { ...BASE, DISPATCH_REPO: "nope" }, "DISPATCH_REPO"],
+    ["DISPATCH_REPO is '../x'", { ...BASE, DISPATCH_REPO: "../x" }, "DISPATCH_REPO"],
+    ["POLL_INTERVAL_SECONDS is 'abc'", { ...BASE, POLL_INTERVAL_SECONDS: "abc" }, "POLL_INTERVAL_SECONDS"],
+    ["POLL_INTERVAL_SECONDS is 1.5", { ...BASE, POLL_INTERVAL_SECONDS: "1.5" }, "POLL_INTERVAL_SECONDS"],
+    ["WORKER_CONCURRENCY is 0", { ...BASE, WORKER_CONCURRENCY: "0" }, "WORKER_CONCURRENCY"],
+    ["REDIS_URL is 'http://x'", { ...BASE, REDIS_URL: "http://x" }, "REDIS_URL"],
+    ["GITHUB_API_URL is not http(s)", { ...BASE, GITHUB_API_URL: "ftp://example.com" }, "GITHUB_API_URL"],
+    ["QUEUE_PREFIX contains ':'", { ...BASE, QUEUE_PREFIX: "a:b" }, "QUEUE_PREFIX"],
+    ["LOG_LEVEL is unknown", { ...BASE, LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    ["CHANGE_HANDLER is unknown", { ...BASE, CHANGE_HANDLER: "magic" }, "CHANGE_HANDLER"],
+    ["PORT is out of range", { ...BASE, PORT: "70000" }, "PORT"],
+    ["TASK_RETRY_ON_TIMEOUT is not a boolean", { ...BASE, TASK_RETRY_ON_TIMEOUT: "maybe" }, "TASK_RETRY_ON_TIMEOUT"],
+    [
+      "CHANGE_HANDLER=command comes without CHANGE_COMMAND",
+      { ...BASE, CHANGE_HANDLER: "command" },
+      "CHANGE_COMMAND is required when CHANGE_HANDLER=command",
+    ],
+    ["CHANGE_COMMAND is a shell string", { ...BASE, CHANGE_COMMAND: "my-agent --yes" }, "CHANGE_COMMAND"],
+    ["CHANGE_COMMAND is an empty array", { ...BASE, CHANGE_COMMAND: "[]" }, "CHANGE_COMMAND"],
+    ["CHANGE_COMMAND holds a number", { ...BASE, CHANGE_COMMAND: '["a", 1]' }, "CHANGE_COMMAND"],
+    ["only BULL_BOARD_USERNAME is set", { ...BASE, BULL_BOARD_USERNAME: "admin" }, "BULL_BOARD_PASSWORD"],
+    ["only BULL_BOARD_PASSWORD is set", { ...BASE, BULL_BOARD_PASSWORD: "pw" }, "BULL_BOARD_USERNAME"],
+  ])("fails naming the variable when %s", (_name, env, expected) => {
+    const error = configErrorOf(env);
+    expect(error.message).toContain(expected);
+    expect(error.problems.some((problem) => problem.includes(expected))).toBe(true);
+    expect(error.message).not.toContain(TOKEN);
+  });
+
+  it("lists every problem at once", () => {
+    const error = configErrorOf({ ...BASE, DISPATCH_REPO: "nope", REDIS_URL: "http://x", LOG_LEVEL: "loud" });
+    expect(error.problems).toHaveLength(3);
+  });
+
+  it("never puts the token in the error, even when it lands in the wrong variable", () => {
+    const error = configErrorOf({
+      GITHUB_TOKEN: TOKEN,
+      DISPATCH_REPO: TOKEN,
+      REDIS_URL: TOKEN,
+      GITHUB_API_URL: TOKEN,
+      QUEUE_PREFIX: `${TOKEN}:x`,
+      POLL_INTERVAL_SECONDS: TOKEN,
+      PORT: TOKEN,
+      LOG_LEVEL: TOKEN,
+      CHANGE_HANDLER: TOKEN,
+      TASK_RETRY_ON_TIMEOUT: TOKEN,
+    });
+    expect(error.problems).toHaveLength(9);
+    expect(error.message).not.toContain(TOKEN);
+    expect(JSON.stringify(error.problems)).not.toContain(TOKEN);
+  });
+
+  it("does not echo a malformed CHANGE_COMMAND, which may hold credentials", () => {
+    const error = configErrorOf({ ...BASE, CHANGE_COMMAND: `agent --token ${TOKEN}` });
+    expect(error.message).not.toContain(TOKEN);
+  });
+});

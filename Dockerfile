@@ -1,0 +1,119 @@
+# syntax=docker/dockerfile:1
+#
+# One build, three images:
+#   docker build --target poller  -t agent-runner/poller:local  .
+#   docker build --target worker  -t agent-runner/worker:local  .
+#   docker build --target sandbox -t agent-runner/sandbox:local .
+# (docker compose builds them for you: see docker-compose.yml.)
+#
+# No secret is ever part of an image: GITHUB_TOKEN, BULL_BOARD_PASSWORD and friends come from the
+# container's environment at run time (env_file: .env in docker-compose.yml). Never add them as
+# ARG or ENV here: build args and ENV values are readable in `docker history`.
+
+ARG BUILD_IMAGE=node:20-bookworm
+ARG RUNTIME_IMAGE=node:20-bookworm-slim
+ARG PNPM_VERSION=10.34.9
+
+# ---------------------------------------------------------------------------------------------
+# build: compiles TypeScript and nodegit (a native addon built from source), then cuts one
+# production-only node_modules tree per service with `pnpm deploy`.
+# ---------------------------------------------------------------------------------------------
+FROM ${BUILD_IMAGE} AS build
+ARG PNPM_VERSION
+
+# nodegit's build prerequisites. Keep this list a subset of the apt-get line in .ci/run, so CI
+# builds nodegit with exactly what the image has (deploy/dockerfile.test.ts checks it).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libkrb5-dev libssl-dev python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+
+# corepack's signature check fails for this pnpm version: install it with npm instead.
+RUN npm install -g pnpm@${PNPM_VERSION}
+
+# BUILD_ONLY: nodegit compiles from source rather than downloading a prebuilt binary, so the
+# addon links against this image's libkrb5/libssl. CI=true: pnpm never prompts.
+ENV BUILD_ONLY=true \
+    CI=true
+
+WORKDIR /src
+
+# Dependencies first, from the lockfile alone, so source edits do not refetch them.
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+RUN pnpm fetch
+
+COPY . .
+# --ignore-scripts: the workspace tree is only used to compile TypeScript (tsc needs no native
+# addon). nodegit is compiled once, below, inside the first production tree that needs it;
+# pnpm's side-effects cache then reuses that build for the second one.
+RUN pnpm install --frozen-lockfile --prefer-offline --ignore-scripts
+RUN pnpm build
+
+# pnpm 10 deploys from a shared workspace lockfile only with --legacy (no injected workspace deps).
+RUN pnpm --filter @agent-runner/worker deploy --legacy --prod --prefer-offline /out/worker \
+ && pnpm --filter @agent-runner/poller deploy --legacy --prod --prefer-offline /out/poller \
+ && pnpm --filter @agent-runner/github-sandbox deploy --legacy --prefer-offline /out/sandbox
+
+# Fail the build here, not at run time, if the native addon did not build or load.
+RUN cd /out/worker/node_modules/@agent-runner/shared \
+ && node -e "require('nodegit'); console.log('nodegit loads')" \
+ && cd /out/poller/node_modules/@agent-runner/shared \
+ && node -e "require('nodegit'); console.log('nodegit loads')"
+
+# ---------------------------------------------------------------------------------------------
+# runtime: what every service image shares. Only the shared libraries nodegit links against
+# (ldd build/Release/nodegit.node: libkrb5, libgssapi_krb5 and their deps), CA roots for HTTPS
+# to GitHub, and tini as PID 1 so SIGTERM reaches node and zombies are reaped.
+# ---------------------------------------------------------------------------------------------
+FROM ${RUNTIME_IMAGE} AS runtime
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini ca-certificates libkrb5-3 libgssapi-krb5-2 libssl3 \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production
+WORKDIR /app
+ENTRYPOINT ["/usr/bin/tini", "--"]
+# The node user (uid 1000) comes with the official image.
+USER node
+
+# ---------------------------------------------------------------------------------------------
+# poller: one replica. Serves /healthz, /readyz, /metrics and /admin/queues on PORT (3000).
+# ---------------------------------------------------------------------------------------------
+FROM runtime AS poller
+# Application files stay owned by root: the service can read them, not rewrite them.
+COPY --from=build --chown=root:root /out/poller /app
+ENV PORT=3000
+EXPOSE 3000
+USER node
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"]
+CMD ["node", "dist/main.js"]
+
+# ---------------------------------------------------------------------------------------------
+# worker: scaled horizontally (docker compose up -d --scale worker=N). Clones into WORKSPACE_DIR.
+# ---------------------------------------------------------------------------------------------
+FROM runtime AS worker
+USER root
+RUN mkdir -p /work && chown node:node /work
+COPY --from=build --chown=root:root /out/worker /app
+ENV PORT=3001 \
+    WORKSPACE_DIR=/work
+EXPOSE 3001
+USER node
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3001)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"]
+CMD ["node", "dist/main.js"]
+
+# ---------------------------------------------------------------------------------------------
+# sandbox: the local fake GitHub (packages/github-sandbox), for demos and smoke tests only.
+# It keeps its repositories as bare git repos and serves them with git's own tools.
+# ---------------------------------------------------------------------------------------------
+FROM runtime AS sandbox
+USER root
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build --chown=root:root /out/sandbox /app
+EXPOSE 8080
+USER node
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "require('net').connect(8080,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"]
+CMD ["node", "dist/cli.js", "--seed", "--host", "0.0.0.0", "--port", "8080"]

@@ -1,0 +1,137 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { KNOWN_SERIES, seriesNamesIn } from "./test-support/metric-names.js";
+import { describeRun, repoPath, run, runs } from "./test-support/tools.js";
+
+interface Datasource {
+  type?: string;
+  uid?: string;
+}
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  datasource?: Datasource;
+  gridPos: { x: number; y: number; w: number; h: number };
+  targets?: { refId: string; expr: string; datasource?: Datasource }[];
+  panels?: Panel[];
+}
+interface Dashboard {
+  uid: string;
+  title: string;
+  schemaVersion: number;
+  panels: Panel[];
+}
+
+const dashboardPath = repoPath("deploy/grafana/dashboards/agent-runner.json");
+const dashboard = JSON.parse(readFileSync(dashboardPath, "utf8")) as Dashboard;
+const datasources = (
+  parse(readFileSync(repoPath("deploy/grafana/provisioning/datasources/prometheus.yml"), "utf8")) as {
+    datasources: { name: string; uid: string; type: string; url: string; isDefault?: boolean }[];
+  }
+).datasources;
+const providers = (
+  parse(readFileSync(repoPath("deploy/grafana/provisioning/dashboards/dashboards.yml"), "utf8")) as {
+    providers: { type: string; options: { path: string } }[];
+  }
+).providers;
+const compose = parse(readFileSync(repoPath("docker-compose.yml"), "utf8")) as {
+  services: Record<string, { volumes?: string[] }>;
+};
+
+const panels = dashboard.panels.flatMap((panel) => [panel, ...(panel.panels ?? [])]).filter((panel) => panel.type !== "row");
+const queries = panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel, ...target })));
+const expressionsOf = (title: string) => queries.filter((query) => query.panel.title === title).map((query) => query.expr).join("\n");
+
+describe("Grafana provisioning", () => {
+  it("provisions one default Prometheus datasource at the compose service's address", () => {
+    expect(datasources).toHaveLength(1);
+    expect(datasources[0]).toMatchObject({ type: "prometheus", url: "http://prometheus:9090", isDefault: true });
+    expect(datasources[0]?.uid).toMatch(/^[a-zA-Z0-9_-]{1,40}$/);
+  });
+
+  it("loads dashboards from the folder docker-compose.yml mounts deploy/grafana/dashboards into", () => {
+    const mount = compose.services.grafana?.volumes?.find((volume) => volume.startsWith("./deploy/grafana/dashboards:"));
+    expect(mount).toBeDefined();
+    expect(providers.map((provider) => provider.options.path)).toContain(mount!.split(":")[1]);
+    expect(compose.services.grafana?.volumes).toContain("./deploy/grafana/provisioning:/etc/grafana/provisioning:ro");
+  });
+});
+
+describe("the agent-runner Grafana dashboard", () => {
+  it("is a dashboard with a uid, a title, a current schemaVersion and panels", () => {
+    expect(dashboard.uid).toBe("agent-runner");
+    expect(dashboard.title).toBe("agent-runner");
+    expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
+    expect(panels.length).toBeGreaterThanOrEqual(8);
+    const ids = panels.map((panel) => panel.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("lays its panels out on the 24-column grid without overlaps", () => {
+    const cells = new Set<string>();
+    for (const panel of panels) {
+      const { x, y, w, h } = panel.gridPos;
+      expect(x >= 0 && w > 0 && x + w <= 24 && y >= 0 && h > 0, panel.title).toBe(true);
+      for (let col = x; col < x + w; col += 1) {
+        for (let row = y; row < y + h; row += 1) {
+          expect(cells.has(`${col},${row}`), `${panel.title} overlaps another panel`).toBe(false);
+          cells.add(`${col},${row}`);
+        }
+      }
+    }
+  });
+
+  it("queries the provisioned datasource in every panel and target", () => {
+    const uid = datasources[0]?.uid;
+    for (const panel of panels) {
+      expect(panel.datasource, panel.title).toEqual({ type: "prometheus", uid });
+      expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
+      for (const target of panel.targets ?? []) expect(target.datasource ?? panel.datasource, panel.title).toEqual({ type: "prometheus", uid });
+    }
+  });
+
+  it("selects only series the services export (or up)", () => {
+    for (const query of queries) {
+      const unknown = seriesNamesIn(query.expr).filter((name) => !KNOWN_SERIES.has(name));
+      expect(unknown, `${query.panel.title}: ${query.expr}`).toEqual([]);
+    }
+  });
+
+  it("shows throughput, outcomes, step latencies, queue depth, rate-limit headroom, worker count, polls and GitHub status classes", () => {
+    expect(expressionsOf("Throughput")).toContain('agent_runner_jobs_total{outcome="completed"}');
+    expect(expressionsOf("Job outcomes")).toMatch(/sum by \(outcome\) \(rate\(agent_runner_jobs_total\[/);
+    const steps = expressionsOf("Step latency p50 / p95");
+    expect(steps).toContain("histogram_quantile(0.5, sum by (le, step) (rate(agent_runner_step_duration_seconds_bucket");
+    expect(steps).toContain("histogram_quantile(0.95, sum by (le, step) (rate(agent_runner_step_duration_seconds_bucket");
+    expect(expressionsOf("Queue depth")).toContain("by (state) (agent_runner_queue_jobs)");
+    expect(expressionsOf("Rate-limit headroom")).toMatch(/agent_runner_github_rate_limit_remaining \/ \(agent_runner_github_rate_limit_limit > 0\)/);
+    expect(expressionsOf("Worker count")).toContain('count(up{job="worker"} == 1)');
+    expect(expressionsOf("Poll outcomes")).toContain("sum by (outcome) (rate(agent_runner_polls_total");
+    expect(expressionsOf("GitHub requests by status class")).toContain("sum by (status_class) (rate(agent_runner_github_requests_total");
+  });
+
+  describe("with promtool", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "agent-runner-grafana-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("parses every query as PromQL", () => {
+      if (!runs("promtool", ["--version"])) {
+        expect.fail("promtool is not installed: apt-get install -y prometheus (Debian's package ships it; CI installs it)");
+      }
+      // promtool has no "check this expression" command: wrap each query in a recording rule.
+      const rules = queries.map((query) => ({
+        record: `dashboard:panel_${query.panel.id}:${query.refId}`,
+        expr: query.expr.replace(/\$__rate_interval|\$__interval|\$__range/g, "5m"),
+      }));
+      const file = path.join(dir, "dashboard-queries.yml");
+      writeFileSync(file, stringify({ groups: [{ name: "dashboard", rules }] }));
+      const args = ["check", "rules", file];
+      const result = run("promtool", args);
+      expect(result.status, describeRun("promtool", args, result)).toBe(0);
+    });
+  });
+});

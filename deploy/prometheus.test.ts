@@ -1,0 +1,132 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { ALERT_RULES_PATH, PROMETHEUS_CONFIG_PATH, renderStaticPrometheusConfig } from "./prometheus/render-static-config.js";
+import { KNOWN_SERIES, seriesNamesIn } from "./test-support/metric-names.js";
+import { describeRun, repoPath, run, runs } from "./test-support/tools.js";
+
+interface ScrapeConfig {
+  job_name: string;
+  metrics_path?: string;
+  dns_sd_configs?: { names: string[]; type: string; port: number }[];
+  static_configs?: { targets: string[] }[];
+}
+interface PrometheusConfig {
+  global: Record<string, string>;
+  rule_files: string[];
+  scrape_configs: ScrapeConfig[];
+}
+interface AlertRule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+const config = parse(readFileSync(PROMETHEUS_CONFIG_PATH, "utf8")) as PrometheusConfig;
+const rules = (parse(readFileSync(ALERT_RULES_PATH, "utf8")) as { groups: { rules: AlertRule[] }[] }).groups.flatMap((g) => g.rules);
+const compose = parse(readFileSync(repoPath("docker-compose.yml"), "utf8")) as {
+  services: Record<string, { environment?: Record<string, string> }>;
+};
+const alert = (name: string) => rules.find((rule) => rule.alert === name);
+
+function promtool(args: string[]): void {
+  if (!runs("promtool", ["--version"])) {
+    expect.fail("promtool is not installed: apt-get install -y prometheus (Debian's package ships it; CI installs it)");
+  }
+  const result = run("promtool", args);
+  expect(result.status, describeRun("promtool", args, result)).toBe(0);
+}
+
+describe("Prometheus configuration", () => {
+  it("passes promtool check config (rule files included)", () => {
+    promtool(["check", "config", PROMETHEUS_CONFIG_PATH]);
+  });
+
+  it("passes promtool check rules", () => {
+    promtool(["check", "rules", ALERT_RULES_PATH]);
+  });
+
+  it("passes the alert unit tests in alerts.test.yml (promtool test rules)", () => {
+    promtool(["test", "rules", repoPath("deploy/prometheus/alerts.test.yml")]);
+  });
+
+  it("loads alerts.yml", () => {
+    expect(config.rule_files).toEqual(["alerts.yml"]);
+  });
+
+  it("discovers the poller and every worker replica by DNS, on the ports docker-compose.yml gives them", () => {
+    for (const job of ["poller", "worker"]) {
+      const scrape = config.scrape_configs.find((candidate) => candidate.job_name === job);
+      expect(scrape?.static_configs, job).toBeUndefined();
+      expect(scrape?.metrics_path ?? "/metrics", job).toBe("/metrics");
+      const port = Number(compose.services[job]?.environment?.PORT);
+      expect(scrape?.dns_sd_configs, job).toEqual([expect.objectContaining({ names: [job], type: "A", port })]);
+    }
+  });
+
+  it("has the alerts the runbook relies on", () => {
+    const noPoll = alert("AgentRunnerNoSuccessfulPoll")?.expr ?? "";
+    expect(noPoll).toMatch(/time\(\) - max\(agent_runner_last_successful_poll_timestamp_seconds.*\) > 300/);
+    expect(alert("AgentRunnerPollerMetricsAbsent")?.expr).toMatch(/^absent\(agent_runner_last_successful_poll_timestamp_seconds/);
+    const failures = alert("AgentRunnerJobFailureRatioHigh")?.expr ?? "";
+    expect(failures).toContain('agent_runner_jobs_total{outcome="failed"}[15m]');
+    expect(failures).toMatch(/> 0\.2\s*$/);
+    expect(alert("AgentRunnerQueueWaitTooLong")?.expr).toMatch(/agent_runner_queue_oldest_waiting_age_seconds\) > 600/);
+    expect(alert("AgentRunnerQueueWaitGrowing")?.expr).toMatch(/deriv\(/);
+    expect(alert("AgentRunnerQueueWaitGrowing")?.for).toBe("15m");
+    expect(alert("AgentRunnerGitHubRateLimitLow")?.expr).toMatch(/agent_runner_github_rate_limit_remaining\s*\/\s*\(agent_runner_github_rate_limit_limit > 0\)\s*\)\s*< 0\.1/);
+    expect(alert("AgentRunnerNoWorkers")?.expr).toBe('(count(up{job="worker"} == 1) or vector(0)) == 0');
+  });
+
+  it("gives every alert a severity and a summary", () => {
+    for (const rule of rules) {
+      expect(["warning", "critical"], rule.alert).toContain(rule.labels?.severity);
+      expect(rule.annotations?.summary, rule.alert).toBeTruthy();
+    }
+  });
+
+  it("alerts only on series the services export (or up)", () => {
+    for (const rule of rules) {
+      const unknown = seriesNamesIn(rule.expr).filter((name) => !KNOWN_SERIES.has(name));
+      expect(unknown, `${rule.alert}: ${rule.expr}`).toEqual([]);
+    }
+  });
+});
+
+describe("renderStaticPrometheusConfig", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "agent-runner-prometheus-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const render = (worker: string[]) =>
+    renderStaticPrometheusConfig({ poller: ["127.0.0.1:40001"], worker, rulesPath: ALERT_RULES_PATH, scrapeIntervalSeconds: 1 });
+
+  it("keeps the compose config's jobs and rules, with fixed targets and the given interval", () => {
+    const rendered = parse(render(["127.0.0.1:40002", "127.0.0.1:40003"])) as PrometheusConfig;
+    expect(rendered.scrape_configs.map((scrape) => scrape.job_name)).toEqual(config.scrape_configs.map((scrape) => scrape.job_name));
+    expect(rendered.rule_files).toEqual([ALERT_RULES_PATH]);
+    expect(rendered.global).toMatchObject({ scrape_interval: "1s", evaluation_interval: "1s", scrape_timeout: "1s" });
+    const byJob = Object.fromEntries(rendered.scrape_configs.map((scrape) => [scrape.job_name, scrape]));
+    expect(byJob.poller).toEqual({ job_name: "poller", metrics_path: "/metrics", static_configs: [{ targets: ["127.0.0.1:40001"] }] });
+    expect(byJob.worker?.static_configs).toEqual([{ targets: ["127.0.0.1:40002", "127.0.0.1:40003"] }]);
+    expect(byJob.worker?.dns_sd_configs).toBeUndefined();
+  });
+
+  it("renders configs that promtool accepts, with workers and with none", () => {
+    for (const [name, workers] of [["two-workers", ["127.0.0.1:40002", "[::1]:40003"]], ["no-workers", []]] as const) {
+      const file = path.join(dir, `${name}.yml`);
+      writeFileSync(file, render([...workers]));
+      promtool(["check", "config", file]);
+    }
+  });
+
+  it("rejects targets that are URLs rather than host:port, and a non-positive interval", () => {
+    expect(() => render(["http://127.0.0.1:40002/metrics"])).toThrow(/host:port/);
+    expect(() =>
+      renderStaticPrometheusConfig({ poller: [], worker: [], rulesPath: ALERT_RULES_PATH, scrapeIntervalSeconds: 0 }),
+    ).toThrow(/scrapeIntervalSeconds/);
+  });
+});

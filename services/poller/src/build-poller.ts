@@ -6,6 +6,7 @@ import {
   createGitHubMetrics,
   createRedisConnection,
   createRegistry,
+  redisAnswers,
   registerQueueMetrics,
   startOpsServer,
   type Config,
@@ -70,10 +71,7 @@ export async function startPollerService(config: Config, log: Logger, fetchImpl?
     bullBoard: config.bullBoard,
     logger: log,
     readiness: async () => {
-      const redisOk = await redis
-        .ping()
-        .then(() => true)
-        .catch(() => false);
+      const redisOk = await redisAnswers(redis);
       const fresh = loop.isFresh();
       return {
         ready: redisOk && fresh,

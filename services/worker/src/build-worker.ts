@@ -10,6 +10,7 @@ import {
   createGitHubMetrics,
   createRedisConnection,
   createRegistry,
+  redisAnswers,
   registerQueueMetrics,
   startOpsServer,
   type Config,
@@ -89,10 +90,12 @@ export async function startWorkerService(config: Config, log: Logger, overrides:
     concurrency: config.workerConcurrency,
     timeoutMs: config.taskTimeoutMs,
     backoffMs,
-    lockDurationMs: overrides.lockDurationMs ?? 30_000,
-    stalledIntervalMs: overrides.stalledIntervalMs ?? 15_000,
+    lockDurationMs: overrides.lockDurationMs ?? config.jobLockMs,
+    stalledIntervalMs: overrides.stalledIntervalMs ?? config.stalledCheckMs,
     processor: async (context) => {
       metrics.jobStarted();
+      // Marks when a job (a fresh one or one taken back from a dead worker) starts here.
+      log.info({ jobId: context.jobId, attempt: context.attemptsMade + 1 }, "job started");
       const started = performance.now();
       try {
         await processTask(context, deps);
@@ -112,10 +115,7 @@ export async function startWorkerService(config: Config, log: Logger, overrides:
     bullBoard: config.bullBoard,
     logger: log,
     readiness: async () => {
-      const redisOk = await redis
-        .ping()
-        .then(() => true)
-        .catch(() => false);
+      const redisOk = await redisAnswers(redis);
       const running = worker.isRunning();
       return { ready: redisOk && running, checks: { redis: { ok: redisOk }, worker: { ok: running } } };
     },

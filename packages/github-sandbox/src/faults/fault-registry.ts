@@ -48,11 +48,14 @@ export class FaultRegistry {
 
   /** The fault for this request, if one is armed for it; consumes one of its count. */
   take(method: string, routeTemplate: string, path: string): ActiveFault | undefined {
+    // Handlers pass the request log's template, which starts with the method
+    // ("POST /repos/{owner}/{repo}/pulls"); armed faults keep the method apart.
+    const route = METHOD_PREFIX.exec(routeTemplate)?.[2] ?? routeTemplate;
     const armed = this.armed.find(
       (candidate) =>
         candidate.remaining > 0 &&
         (candidate.method === undefined || candidate.method === method.toUpperCase()) &&
-        (candidate.route === "*" || candidate.route === routeTemplate) &&
+        (candidate.route === "*" || candidate.route === route) &&
         (candidate.path === undefined || candidate.path === path),
     );
     if (!armed) return undefined;

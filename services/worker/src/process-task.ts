@@ -303,8 +303,9 @@ function describe(error: unknown): string {
 }
 
 function timeoutAware(error: unknown, signal: AbortSignal, retryOnTimeout: boolean): unknown {
-  if (signal.aborted && signal.reason instanceof TaskTimeoutError && !retryOnTimeout) {
-    return new TaskTimedOutError(signal.reason.message, `the task ran longer than its timeout (${signal.reason.message})`);
+  const timeout = signal.aborted && signal.reason instanceof TaskTimeoutError ? signal.reason : error;
+  if (timeout instanceof TaskTimeoutError && !retryOnTimeout) {
+    return new TaskTimedOutError(timeout.message, `the task ran longer than its timeout (${timeout.message})`);
   }
   return error;
 }

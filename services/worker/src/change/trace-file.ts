@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { correlationComment } from "../report/markers.js";
+import { markdownFence as fence } from "./markdown-fence.js";
 import type { ChangeTask } from "./task-handler.js";
 
 export interface TraceSection {
@@ -42,11 +43,4 @@ export async function writeTraceFile(dir: string, task: ChangeTask, section: Tra
   const file = path.join(dir, task.traceFilePath);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, renderTraceFile(task, section), "utf8");
-}
-
-/** A fence longer than any backtick run inside, so hostile text cannot break out of it. */
-function fence(text: string): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const bar = "`".repeat(longest + 1);
-  return `${bar}text\n${text}\n${bar}`;
 }

@@ -1,0 +1,143 @@
+import { mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { ChangeFailedError, ConfigError } from "@agent-runner/shared";
+import { CappedOutput } from "./capped-output.js";
+import { allowlistedValues, buildCommandEnv, checkEnvAllowlist } from "./command-env.js";
+import { markdownFence } from "./markdown-fence.js";
+import { runCommand, type CommandExit } from "./run-command.js";
+import type { ChangeResult, ChangeTask, ChangeWorkspace, TaskHandler } from "./task-handler.js";
+import { writeTraceFile } from "./trace-file.js";
+
+export interface CommandTaskHandlerOptions {
+  /** CHANGE_COMMAND: program and arguments, run without a shell. */
+  readonly argv: readonly string[];
+  /** CHANGE_COMMAND_ENV: the only variables of `sourceEnv` passed on, besides PATH, HOME and LANG. */
+  readonly envAllowlist: readonly string[];
+  readonly timeoutMs: number;
+  /** Values that must never reach the command or the recorded output: the GitHub token. */
+  readonly secrets: readonly string[];
+  /** Where PATH, HOME, LANG and the allowlisted variables are read from (the worker's environment). */
+  readonly sourceEnv: NodeJS.ProcessEnv;
+  /** Between SIGTERM and SIGKILL when the command is stopped; 2 s by default. */
+  readonly killGraceMs?: number;
+  /** How much of the start and of the end of the output is kept; 32 KiB each by default. */
+  readonly outputCapBytes?: number;
+  /** Parent of the per-task instruction directory; must not be inside a working tree. os.tmpdir() by default. */
+  readonly tempDir?: string;
+}
+
+const SUMMARY_LINES = 20;
+const MAX_LINE_CHARS = 300;
+
+/**
+ * Runs an external agent (an LLM coding CLI, a script) in the working tree.
+ * The instruction is handed over as a file outside the tree, the environment
+ * is built from an allowlist, and the command leads its own process group so a
+ * timeout or shutdown stops everything it started.
+ */
+export class CommandTaskHandler implements TaskHandler {
+  readonly name = "command";
+  private readonly killGraceMs: number;
+  private readonly outputCapBytes: number;
+
+  constructor(private readonly options: CommandTaskHandlerOptions) {
+    if (options.argv.length === 0 || options.argv[0] === "") throw new ConfigError(["CHANGE_COMMAND must name a program"]);
+    // Fail at startup, not on the first task, when the allowlist would expose the token.
+    checkEnvAllowlist(options.envAllowlist, options.sourceEnv, options.secrets);
+    this.killGraceMs = options.killGraceMs ?? 2_000;
+    this.outputCapBytes = options.outputCapBytes ?? 32 * 1024;
+  }
+
+  async apply(workspace: ChangeWorkspace, task: ChangeTask, signal: AbortSignal): Promise<ChangeResult> {
+    signal.throwIfAborted();
+    const { sourceEnv, envAllowlist } = this.options;
+    // Allowlisted values are mostly API keys: keep them out of a trace file that may be public.
+    const output = new CappedOutput({
+      capBytes: this.outputCapBytes,
+      secrets: [...this.options.secrets, ...allowlistedValues(sourceEnv, envAllowlist)],
+    });
+    const instructionDir = await mkdtemp(path.join(this.options.tempDir ?? os.tmpdir(), "agent-instruction-"));
+    try {
+      await assertOutside(instructionDir, workspace.dir);
+      const instructionFile = path.join(instructionDir, "instruction.md");
+      await writeFile(instructionFile, task.instruction, { mode: 0o600 });
+      const env = buildCommandEnv(sourceEnv, envAllowlist, this.options.secrets, {
+        AGENT_INSTRUCTION_FILE: instructionFile,
+        AGENT_TASK_ID: task.taskId,
+        AGENT_TARGET_REPO: task.targetRepo,
+        AGENT_ISSUE_URL: task.issueUrl,
+        AGENT_BRANCH: task.branch,
+      });
+      const exit = await this.run(workspace.dir, env, signal, output);
+      const text = output.render().trimEnd();
+      if (exit.code !== 0) throw this.failed(exit, text);
+      await writeTraceFile(workspace.dir, task, {
+        handler: this.name,
+        outcome: "exit code 0",
+        details: text === "" ? "(no output)" : text,
+      });
+      return { summary: this.summary(text), changedFiles: [task.traceFilePath] };
+    } finally {
+      await rm(instructionDir, { recursive: true, force: true });
+    }
+  }
+
+  private async run(cwd: string, env: Record<string, string>, signal: AbortSignal, output: CappedOutput): Promise<CommandExit> {
+    try {
+      return await runCommand({
+        argv: this.options.argv,
+        cwd,
+        env,
+        timeoutMs: this.options.timeoutMs,
+        signal,
+        killGraceMs: this.killGraceMs,
+        onOutput: (chunk) => output.push(chunk),
+      });
+    } catch (error) {
+      // A missing or non-executable program will not appear on retry; anything else (timeout, abort) passes through.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "EACCES") {
+        throw new ChangeFailedError(
+          `change command ${this.program} could not be started: ${code}`,
+          `the runner's change command \`${this.program}\` could not be started (${code}); the runner's CHANGE_COMMAND needs fixing`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  private failed(exit: CommandExit, text: string): ChangeFailedError {
+    const how = exit.code === null ? `was killed by ${exit.signal ?? "a signal"}` : `exited with code ${exit.code}`;
+    const tail = lastLines(text);
+    const shown = tail === "" ? "It printed nothing." : `The last lines of its output:\n\n${markdownFence(tail)}`;
+    return new ChangeFailedError(`change command ${this.program} ${how}`, `the change command \`${this.program}\` ${how}. ${shown}`);
+  }
+
+  private summary(text: string): string {
+    const tail = lastLines(text);
+    const head = `Ran the change command \`${this.program}\` (exit code 0).`;
+    return tail === "" ? `${head} It printed nothing.` : `${head} The last lines of its output:\n\n${markdownFence(tail)}`;
+  }
+
+  /** Only the program's base name is shown: its arguments may be long or private. */
+  private get program(): string {
+    return path.basename(this.options.argv[0] ?? "").replace(/`/g, "'");
+  }
+}
+
+function lastLines(text: string): string {
+  const lines = text.replace(/\s+$/, "").split("\n");
+  return lines
+    .slice(-SUMMARY_LINES)
+    .map((line) => (line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS - 3)}...` : line))
+    .join("\n");
+}
+
+/** The instruction file must not end up in the commit, nor be editable as part of the tree. */
+async function assertOutside(dir: string, tree: string): Promise<void> {
+  const [realDir, realTree] = await Promise.all([realpath(dir), realpath(tree)]);
+  if (realDir === realTree || realDir.startsWith(realTree + path.sep)) {
+    throw new Error(`the instruction directory ${realDir} is inside the working tree ${realTree}`);
+  }
+}

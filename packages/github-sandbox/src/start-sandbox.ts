@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AdminHttpHandler } from "./admin/admin-http-handler.js";
+import type { SandboxInfo } from "./admin/admin-methods.js";
 import { createSandboxAdmin } from "./admin/sandbox-admin.js";
 import { ApiHandler } from "./api/api-handler.js";
 import { RequestLog } from "./api/request-log.js";
@@ -17,14 +18,14 @@ import { SecondaryRateLimit } from "./limits/secondary-rate-limit.js";
 import { createOpenApiValidator, type ResponseValidator } from "./openapi/openapi-validator.js";
 import { allRoutes } from "./routes/all-routes.js";
 import type { SandboxRuntime } from "./sandbox-runtime.js";
-import { sandboxRequestListener } from "./sandbox-server.js";
+import { sandboxRequestListener, type SandboxHandlers } from "./sandbox-server.js";
 import { sandboxUrls, type SandboxUrls } from "./sandbox-urls.js";
 import { IdSequence } from "./state/id-sequence.js";
 import { IssueService } from "./state/issue-service.js";
 import { PullService } from "./state/pull-service.js";
 import { SandboxState } from "./state/sandbox-state.js";
 import { UserDirectory } from "./state/user-directory.js";
-import type { Sandbox, SandboxOptions } from "./types.js";
+import type { Sandbox, SandboxAdmin, SandboxOptions } from "./types.js";
 import { WebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
 
 /** Starts a sandbox on its own HTTP server; see README for what it serves. */
@@ -40,28 +41,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const runtime = buildRuntime(dataDir, users, () => urls, options, validator);
   const admin = createSandboxAdmin(runtime);
   const children = new Set<ChildProcess>();
-  const server = createServer(
-    sandboxRequestListener(
-      {
-        api: new ApiHandler({
-          router: new Router(allRoutes()),
-          services: { json: runtime.json, state: runtime.state, issues: runtime.issues, pulls: runtime.pulls, primaryLimit: runtime.primaryLimit },
-          secondaryLimit: runtime.secondaryLimit,
-          faults: runtime.faults,
-          log: runtime.log,
-          latencyMs: () => runtime.settings.latencyMs,
-          validator: () => validator,
-        }),
-        git: new GitHttpHandler({ state: runtime.state, faults: runtime.faults, log: runtime.log, children }),
-        admin: new AdminHttpHandler({
-          admin,
-          info: { get apiUrl() { return urls.api; }, get gitUrl() { return urls.git; }, get adminUrl() { return urls.admin; }, tokens: users.tokens, users: users.roles },
-          acceptedTokens: new Set([adminToken, users.tokens.owner]),
-        }),
-      },
-      () => urls.origin,
-    ),
-  );
+  const info = (): SandboxInfo => ({ apiUrl: urls.api, gitUrl: urls.git, adminUrl: urls.admin, tokens: users.tokens, users: users.roles });
+  const handlers = createHandlers(runtime, { validator, children, admin, info, adminTokens: new Set([adminToken, users.tokens.owner]) });
+  const server = createServer(sandboxRequestListener(handlers, () => urls.origin));
   const host = options.host ?? "127.0.0.1";
   const port = await listen(server, options.port ?? 0, host);
   urls = sandboxUrls(`http://${host.includes(":") ? `[${host}]` : host}:${port}`);
@@ -71,10 +53,37 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     gitUrl: urls.git,
     adminUrl: urls.admin,
     adminToken,
+    dataDir,
     tokens: users.tokens,
     users: users.roles,
     admin,
     close: () => closeSandbox(server, children, runtime.webhooks, ownsDataDir ? dataDir : undefined),
+  };
+}
+
+function createHandlers(
+  runtime: SandboxRuntime,
+  extra: {
+    validator: ResponseValidator | undefined;
+    children: Set<ChildProcess>;
+    admin: SandboxAdmin;
+    info: () => SandboxInfo;
+    adminTokens: ReadonlySet<string>;
+  },
+): SandboxHandlers {
+  const { json, state, issues, pulls, primaryLimit } = runtime;
+  return {
+    api: new ApiHandler({
+      router: new Router(allRoutes()),
+      services: { json, state, issues, pulls, primaryLimit },
+      secondaryLimit: runtime.secondaryLimit,
+      faults: runtime.faults,
+      log: runtime.log,
+      latencyMs: () => runtime.settings.latencyMs,
+      validator: extra.validator,
+    }),
+    git: new GitHttpHandler({ state, faults: runtime.faults, log: runtime.log, children: extra.children }),
+    admin: new AdminHttpHandler({ admin: extra.admin, info: extra.info, acceptedTokens: extra.adminTokens }),
   };
 }
 

@@ -70,6 +70,8 @@ export interface Sandbox {
   /** e.g. `http://127.0.0.1:PORT/_admin`, for `createAdminClient`. */
   adminUrl: string;
   adminToken: string;
+  /** Where the bare repositories are: `<dataDir>/<owner>/<repo>.git`. */
+  dataDir: string;
   tokens: SandboxRoles<string>;
   users: SandboxRoles<string>;
   admin: SandboxAdmin;
@@ -314,6 +316,13 @@ export interface UpdateIssueInput {
   labels?: string[];
 }
 
+export interface CommitFilesInput {
+  branch: string;
+  files: Record<string, string>;
+  message?: string;
+  from?: string;
+}
+
 export interface CreateUserInput {
   login: string;
   /** Also mint a token for this user (returned); default true. */
@@ -343,6 +352,14 @@ export interface SandboxAdmin {
   mergePull(owner: string, repo: string, number: number): Promise<void>;
   closePull(owner: string, repo: string, number: number): void;
   listBranches(owner: string, repo: string): Promise<Array<{ name: string; sha: string }>>;
+  /**
+   * Commits files to a branch as if pushed; a missing branch starts from `from` (default: the
+   * default branch). Returns the new commit sha.
+   */
+  commitFiles(owner: string, repo: string, input: CommitFilesInput): Promise<string>;
+  /** Creates a branch at `from` (a branch or sha; default the default branch); returns its sha. */
+  createBranch(owner: string, repo: string, branch: string, from?: string): Promise<string>;
+  deleteBranch(owner: string, repo: string, branch: string): Promise<void>;
   readFile(owner: string, repo: string, ref: string, path: string): Promise<string | undefined>;
   commitCount(owner: string, repo: string, ref: string): Promise<number>;
   requestLog(): RequestLogEntry[];

@@ -197,6 +197,14 @@ async function applyChange(
     deps.metrics.changeStep(deps.handler.name, "failed", (performance.now() - started) / 1000);
     throw error;
   }
+  if (!branchExists && !deps.handler.traceIsTheChange) {
+    const changed = (await workspace.changedPaths()).filter((p) => p !== task.traceFilePath);
+    if (changed.length === 0) {
+      deps.metrics.changeStep(deps.handler.name, "unchanged", (performance.now() - started) / 1000);
+      await postOnce(deps, dispatch, job, failedMarker(job.taskId), noChangeComment(job.taskId, summary), true);
+      throw new NoChangesError(`the ${deps.handler.name} change step changed nothing`, "the change step changed nothing");
+    }
+  }
   const sha = await workspace.commitAll(commitMessage(job.issueNumber, job.taskId), {
     name: deps.settings.agentName,
     email: deps.settings.agentEmail,

@@ -6,7 +6,8 @@ import { ADMIN_METHODS, type SandboxInfo } from "./admin-methods.js";
 
 export interface AdminHttpDeps {
   admin: SandboxAdmin;
-  info: SandboxInfo;
+  /** Read per call: the URLs are known only once the server listens. */
+  info: () => SandboxInfo;
   /** Tokens allowed here: the admin token and the owner's token. */
   acceptedTokens: ReadonlySet<string>;
 }
@@ -26,7 +27,7 @@ export class AdminHttpHandler {
       req.resume();
       return sendJson(res, 401, {}, JSON.stringify({ error: "admin token required" }));
     }
-    if (req.method === "GET" && adminPath === "/info") return sendJson(res, 200, {}, JSON.stringify(this.deps.info));
+    if (req.method === "GET" && adminPath === "/info") return sendJson(res, 200, {}, JSON.stringify(this.deps.info()));
     const method = /^\/rpc\/([A-Za-z]+)$/.exec(adminPath)?.[1];
     if (req.method !== "POST" || !method || !METHODS.has(method)) {
       req.resume();
@@ -39,8 +40,8 @@ export class AdminHttpHandler {
     try {
       const raw = (await readBody(req)).toString("utf8");
       const args = raw ? ((JSON.parse(raw) as { args?: unknown[] }).args ?? []) : [];
-      const fn = this.deps.admin[method] as (...args: unknown[]) => unknown;
-      const result = await fn(...args);
+      const admin = this.deps.admin as unknown as Record<string, (...args: unknown[]) => unknown>;
+      const result = await admin[method]?.(...args);
       sendJson(res, 200, {}, JSON.stringify({ result: result ?? null }));
     } catch (error) {
       sendJson(res, 400, {}, JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));

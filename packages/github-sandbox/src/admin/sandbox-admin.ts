@@ -98,6 +98,19 @@ export function createSandboxAdmin(rt: SandboxRuntime): SandboxAdmin {
     listBranches(owner, name) {
       return state.git(repoOf(owner, name)).branches();
     },
+    async commitFiles(owner, name, input) {
+      const repo = repoOf(owner, name);
+      const sha = await state.git(repo).commitFiles(input.branch, input.files, input.message ?? "Update files", input.from ?? repo.defaultBranch);
+      repo.pushedAt = Date.now();
+      return sha;
+    },
+    createBranch(owner, name, branch, from) {
+      const repo = repoOf(owner, name);
+      return state.git(repo).createBranch(branch, from ?? repo.defaultBranch);
+    },
+    deleteBranch(owner, name, branch) {
+      return state.git(repoOf(owner, name)).deleteBranch(branch);
+    },
     readFile(owner, name, ref, path) {
       return state.git(repoOf(owner, name)).readFile(ref, path);
     },

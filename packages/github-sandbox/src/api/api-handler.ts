@@ -21,15 +21,13 @@ export interface ApiHandlerDeps {
   faults: FaultRegistry;
   log: RequestLog;
   latencyMs: () => number;
-  /** Resolved lazily: the validator may still be loading when the first request arrives. */
-  validator: () => ResponseValidator | undefined;
+  /** When set, every answer is validated and violations are logged. */
+  validator?: ResponseValidator | undefined;
 }
 
 const GENERAL_DOCS = "https://docs.github.com/rest";
 const RATE_LIMIT_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api";
 const SECONDARY_DOCS = `${RATE_LIMIT_DOCS}#about-secondary-rate-limits`;
-// What GitHub reports to a request that carried no valid token.
-const ANONYMOUS_RATE: RateLimitState = { limit: 60, remaining: 60, used: 0, reset: 0 };
 const WRITE_METHODS = new Set(["POST", "PATCH", "PUT", "DELETE"]);
 
 /** Everything decided about one API request, filled in as the pipeline runs. */
@@ -89,12 +87,12 @@ export class ApiHandler {
   private async run(ex: Exchange, url: URL): Promise<void> {
     const rawBody = await readBody(ex.req);
     await sleep(this.deps.latencyMs());
-    const fault = this.deps.faults.take(ex.method, ex.entry.route, ex.path);
-    if (fault && !fault.afterAction) return this.answerFault(ex, fault, ANONYMOUS_RATE);
-
     ex.grant = this.deps.services.state.users.grant(tokenFromAuthorization(ex.req.headers.authorization) ?? "");
-    if (!ex.grant) return this.answer(ex, this.errorResult(new ApiError(401, "Bad credentials"), ex), ANONYMOUS_RATE);
-    ex.entry.user = ex.grant.login;
+    if (ex.grant) ex.entry.user = ex.grant.login;
+    // Faults stand for failures in front of the API, so they come before authentication and limits.
+    const fault = this.deps.faults.take(ex.method, ex.entry.route, ex.path);
+    if (fault && !fault.afterAction) return this.answerFault(ex, fault, this.currentRate(ex));
+    if (!ex.grant) return this.answer(ex, this.errorResult(new ApiError(401, "Bad credentials"), ex), anonymousRate());
 
     const limited = this.applyLimits(ex, ex.grant.login);
     if (limited) return;
@@ -179,16 +177,25 @@ export class ApiHandler {
   }
 
   private validate(ex: Exchange, status: number, text: string | undefined): void {
-    const validator = this.deps.validator();
+    const validator = this.deps.validator;
     if (!validator || !ex.route) return;
     const [method = "", template = ""] = ex.route.operation.split(" ");
     const errors = validator.validateResponse(method, template, status, text === undefined ? undefined : JSON.parse(text));
     if (errors.length > 0) this.deps.log.addViolation({ method, route: ex.route.operation, path: ex.path, status, errors });
   }
 
+  private currentRate(ex: Exchange): RateLimitState {
+    return ex.grant ? this.deps.services.primaryLimit.peek(ex.grant.login) : anonymousRate();
+  }
+
   private userId(login: string): number {
     return this.deps.services.state.users.get(login)?.id ?? 0;
   }
+}
+
+/** What GitHub reports to a request without a valid token: the unauthenticated budget. */
+function anonymousRate(): RateLimitState {
+  return { limit: 60, remaining: 60, used: 0, reset: Math.floor(Date.now() / 1000) + 3600 };
 }
 
 /** Bodies are JSON whatever the content type says, as on GitHub; bad JSON is a 400. */

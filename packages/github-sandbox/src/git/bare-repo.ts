@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { gitOrThrow, runGit, runGitSync } from "./git-command.js";
 
 export interface BranchSha {
@@ -22,30 +19,42 @@ export class BareRepo {
   constructor(readonly gitDir: string) {}
 
   async init(defaultBranch: string): Promise<void> {
+    // No http.receivepack config needed: http-backend enables receive-pack when REMOTE_USER is set.
     await gitOrThrow(this.gitDir, ["init", "--bare", "--quiet", `--initial-branch=${defaultBranch}`]);
-    // GitHub keeps every pushed object; pushes over HTTP must not be refused for shallow or other reasons.
-    await gitOrThrow(this.gitDir, ["config", "http.receivepack", "true"]);
   }
 
-  /** Commits `files` on top of `branch` (or as a root commit) without a work tree. */
-  async commitFiles(branch: string, files: Record<string, string>, message: string): Promise<string> {
-    const parent = await this.revParse(branch);
-    const indexDir = await mkdtemp(join(tmpdir(), "sandbox-index-"));
-    const env = { GIT_INDEX_FILE: join(indexDir, "index") };
-    try {
-      if (parent) await gitOrThrow(this.gitDir, ["read-tree", parent], { env });
-      for (const [path, content] of Object.entries(files)) {
-        const blob = (await gitOrThrow(this.gitDir, ["hash-object", "-w", "--stdin"], { input: content })).trim();
-        await gitOrThrow(this.gitDir, ["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`], { env });
-      }
-      const tree = (await gitOrThrow(this.gitDir, ["write-tree"], { env })).trim();
-      const parentArgs = parent ? ["-p", parent] : [];
-      const commit = (await gitOrThrow(this.gitDir, ["commit-tree", tree, ...parentArgs, "-m", message])).trim();
-      await gitOrThrow(this.gitDir, ["update-ref", `refs/heads/${branch}`, commit]);
-      return commit;
-    } finally {
-      await rm(indexDir, { recursive: true, force: true });
-    }
+  /**
+   * Commits `files` on top of `branch` without a work tree. A missing branch starts from
+   * `from` (any rev), or as a root commit when `from` is not given.
+   */
+  async commitFiles(branch: string, files: Record<string, string>, message: string, from?: string): Promise<string> {
+    const parent = (await this.revParse(branch)) ?? (from === undefined ? undefined : await this.requireRev(from));
+    return this.importCommit(branch, files, message, parent);
+  }
+
+  /** The first commit of a fresh repository (no lookup of a parent needed). */
+  initialCommit(branch: string, files: Record<string, string>, message: string): Promise<string> {
+    return this.importCommit(branch, files, message, undefined);
+  }
+
+  /** One `git fast-import` process writes blobs, trees, the commit and the ref. */
+  private async importCommit(branch: string, files: Record<string, string>, message: string, parent: string | undefined): Promise<string> {
+    // The newline `join` puts after each data block is fast-import's optional LF; a blank line would end the commit.
+    const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}`;
+    const stream = [
+      `commit refs/heads/${branch}`,
+      "mark :1",
+      `committer GitHub Sandbox <sandbox@github-sandbox.invalid> ${Math.floor(Date.now() / 1000)} +0000`,
+      data(message),
+      ...(parent ? [`from ${parent}`] : []),
+      ...Object.entries(files).map(([path, content]) => `M 100644 inline ${quotePath(path)}\n${data(content)}`),
+      "",
+      "get-mark :1",
+      "done",
+      "",
+    ].join("\n");
+    const output = await gitOrThrow(this.gitDir, ["fast-import", "--quiet", "--done"], { input: stream });
+    return output.trim().split("\n").pop() ?? "";
   }
 
   /**
@@ -58,6 +67,16 @@ export class BareRepo {
       if (result.code === 0) return result.stdout.trim();
     }
     return undefined;
+  }
+
+  async createBranch(branch: string, from: string): Promise<string> {
+    const sha = await this.requireRev(from);
+    await gitOrThrow(this.gitDir, ["update-ref", `refs/heads/${branch}`, sha, ""]);
+    return sha;
+  }
+
+  async deleteBranch(branch: string): Promise<void> {
+    await gitOrThrow(this.gitDir, ["update-ref", "-d", `refs/heads/${branch}`]);
   }
 
   async branches(): Promise<BranchSha[]> {
@@ -113,10 +132,21 @@ export class BareRepo {
     return (await gitOrThrow(this.gitDir, ["commit-tree", tree, ...parentArgs, "-m", message])).trim();
   }
 
+  private async requireRev(rev: string): Promise<string> {
+    const sha = await this.revParse(rev);
+    if (!sha) throw new Error(`No revision ${rev}`);
+    return sha;
+  }
+
   /** Moves a branch only if it still points at `expected` (like a compare-and-swap). */
   async updateBranch(branch: string, sha: string, expected: string): Promise<void> {
     await gitOrThrow(this.gitDir, ["update-ref", `refs/heads/${branch}`, sha, expected]);
   }
+}
+
+/** fast-import takes C-style quoted paths; quoting every path keeps spaces and odd characters safe. */
+function quotePath(path: string): string {
+  return `"${path.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
 }
 
 function parseBranches(output: string): BranchSha[] {

@@ -30,7 +30,7 @@ export function runGit(gitDir: string, args: string[], options: { input?: string
       ["--git-dir", gitDir, ...args],
       { env: gitEnv(options.env), maxBuffer: 64 * 1024 * 1024, encoding: "utf8" },
       (error, stdout, stderr) => {
-        if (error && typeof error.code !== "number") reject(error);
+        if (error && typeof error.code !== "number") reject(new Error(`git could not run: ${error.message}`, { cause: error }));
         else resolve({ stdout, stderr, code: error ? Number(error.code) : 0 });
       },
     );

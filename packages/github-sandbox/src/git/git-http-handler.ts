@@ -186,6 +186,8 @@ export class GitHttpHandler {
     return gitEnv({
       GIT_PROJECT_ROOT: this.deps.state.dataDir,
       GIT_HTTP_EXPORT_ALL: "1",
+      // Chunked and gzip bodies are buffered by http-backend, 10 MB by default: too small for real pushes.
+      GIT_HTTP_MAX_REQUEST_BUFFER: "512m",
       // Canonical names: URLs are case-insensitive, the file system is not.
       PATH_INFO: `/${repo.owner}/${repo.name}.git/${suffix}`,
       REQUEST_METHOD: req.method ?? "GET",

@@ -21,7 +21,7 @@ export function rewriteNullable(node: Json): Json {
 function withNullInEnum(schema: Record<string, Json>): Record<string, Json> {
   const values = schema["enum"];
   if (!Array.isArray(values) || values.includes(null)) return schema;
-  return { ...schema, enum: [...values, null] };
+  return { ...schema, enum: [...(values as unknown[]), null] };
 }
 
 function isObject(value: Json): value is Record<string, Json> {

@@ -8,8 +8,8 @@ type JsonObject = Record<string, Json>;
 
 /** The part of GitHub's OpenAPI description the sandbox is checked against. */
 export interface OpenApiSubset {
-  /** `METHOD /path` → status code (or "default") → response schema, or null when the response has no JSON body. */
-  operations: Record<string, Record<string, Json | null>>;
+  /** `METHOD /path` → status code (or "default") → response schema; null when the response has no JSON body. */
+  operations: Record<string, Record<string, Json>>;
   /** `event.action` → payload schema. */
   webhooks: Record<string, Json>;
   /** Every component schema reachable from the above, keyed by name, with `nullable` rewritten. */
@@ -65,13 +65,13 @@ export function extractOpenApiSubset(
   };
 }
 
-function extractOperation(paths: JsonObject, responses: JsonObject, key: string): Record<string, Json | null> {
+function extractOperation(paths: JsonObject, responses: JsonObject, key: string): Record<string, Json> {
   const [method = "", path = ""] = key.split(" ");
   const pathItem = asObject(paths[path] ?? {}, path);
   const operation = pathItem[method.toLowerCase()];
   if (operation === undefined) throw new Error(`GitHub's description has no operation ${key}`);
   const declared = asObject(asObject(operation, key)["responses"], `${key} responses`);
-  const result: Record<string, Json | null> = {};
+  const result: Record<string, Json> = {};
   for (const [status, response] of Object.entries(declared)) {
     result[status] = jsonSchemaOf(resolveResponse(response, responses));
   }
@@ -85,7 +85,7 @@ function resolveResponse(response: Json, responses: JsonObject): JsonObject {
   return asObject(responses[ref.split("/").pop() ?? ""], ref);
 }
 
-function jsonSchemaOf(response: JsonObject): Json | null {
+function jsonSchemaOf(response: JsonObject): Json {
   const content = response["content"] as JsonObject | undefined;
   const json = content?.["application/json"] as JsonObject | undefined;
   return json?.["schema"] ?? null;

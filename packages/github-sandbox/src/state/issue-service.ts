@@ -100,7 +100,8 @@ export class IssueService {
       issue.title = patch.title;
     }
     if (patch.body !== undefined && patch.body !== issue.body) {
-      changes.body = { from: issue.body };
+      // GitHub's webhook schema types `changes.body.from` as a string, never null.
+      changes.body = { from: issue.body ?? "" };
       issue.body = patch.body;
     }
     return Object.keys(changes).length > 0 ? changes : undefined;

@@ -26,18 +26,25 @@ export interface PullPatch {
  * time, so pushes made over smart HTTP are reflected at once.
  */
 export class PullService {
+  // Diff stats and mergeability depend only on the two shas, so they are computed once per pair.
+  private readonly detailsCache = new Map<string, PullDetails>();
+
   constructor(private readonly state: SandboxState) {}
 
   async create(repo: RepoRecord, author: string, input: NewPull): Promise<IssueRecord> {
     const headRef = this.headBranch(repo, input.head);
-    const git = this.state.git(repo);
-    const [headSha, baseSha] = await Promise.all([git.revParse(headRef), git.revParse(input.base)]);
+    const shas = await this.branchShas(repo);
+    const headSha = shas.get(headRef);
+    const baseSha = shas.get(input.base);
     if (!headSha) throw validationFailed([{ resource: "PullRequest", field: "head", code: "invalid" }]);
     if (!baseSha) throw validationFailed([{ resource: "PullRequest", field: "base", code: "invalid" }]);
-    this.assertNoOpenPull(repo, headRef, undefined);
-    if (await git.isAncestor(headSha, baseSha)) {
+    // Also warms the details cache for the response that follows.
+    if ((await this.detailsFor(repo, baseSha, headSha)).stats.commits === 0) {
       throw validationFailed([{ resource: "PullRequest", code: "custom", message: `No commits between ${input.base} and ${headRef}` }]);
     }
+    // Checked after the last await and right before the insert, so racing creates cannot both pass
+    // (GitHub enforces this uniqueness in its database).
+    this.assertNoOpenPull(repo, headRef, undefined);
     const id = this.state.ids.take("pull");
     const pull: PullRecord = {
       id,
@@ -59,7 +66,7 @@ export class PullService {
   async update(repo: RepoRecord, issue: IssueRecord, actor: string, patch: PullPatch): Promise<IssueRecord> {
     const pull = this.pullOf(issue);
     if (patch.base !== undefined && patch.base !== pull.baseRef) {
-      const baseSha = await this.state.git(repo).revParse(patch.base);
+      const baseSha = (await this.branchShas(repo)).get(patch.base);
       if (!baseSha) throw validationFailed([{ resource: "PullRequest", field: "base", code: "invalid" }]);
       pull.baseRef = patch.base;
       pull.baseSha = baseSha;
@@ -106,13 +113,8 @@ export class PullService {
   }
 
   /** Re-reads head and base shas of an open pull request from git; closed ones keep their last shas. */
-  async refresh(repo: RepoRecord, issue: IssueRecord): Promise<void> {
-    const pull = this.pullOf(issue);
-    if (issue.state !== "open") return;
-    const git = this.state.git(repo);
-    const [head, base] = await Promise.all([git.revParse(pull.headRef), git.revParse(pull.baseRef)]);
-    if (head) pull.headSha = head;
-    if (base) pull.baseSha = base;
+  refresh(repo: RepoRecord, issue: IssueRecord): Promise<void> {
+    return this.refreshAll(repo, [issue]);
   }
 
   /** The same refresh for many pull requests with one git call. */
@@ -126,11 +128,25 @@ export class PullService {
     this.applyBranches(issues, this.state.git(repo).branchesSync());
   }
 
-  async details(repo: RepoRecord, issue: IssueRecord): Promise<PullDetails> {
+  details(repo: RepoRecord, issue: IssueRecord): Promise<PullDetails> {
     const pull = this.pullOf(issue);
+    return this.detailsFor(repo, pull.baseSha, pull.headSha);
+  }
+
+  private async detailsFor(repo: RepoRecord, baseSha: string, headSha: string): Promise<PullDetails> {
+    const key = `${repo.id}:${baseSha}..${headSha}`;
+    const cached = this.detailsCache.get(key);
+    if (cached) return cached;
     const git = this.state.git(repo);
-    const [stats, tree] = await Promise.all([git.diffStats(pull.baseSha, pull.headSha), git.mergeTree(pull.baseSha, pull.headSha)]);
-    return { stats, mergeable: tree !== undefined };
+    const [stats, tree] = await Promise.all([git.diffStats(baseSha, headSha), git.mergeTree(baseSha, headSha)]);
+    const details = { stats, mergeable: tree !== undefined };
+    if (this.detailsCache.size > 10_000) this.detailsCache.clear();
+    this.detailsCache.set(key, details);
+    return details;
+  }
+
+  private async branchShas(repo: RepoRecord): Promise<Map<string, string>> {
+    return new Map((await this.state.git(repo).branches()).map((branch) => [branch.name, branch.sha]));
   }
 
   /** `owner:branch` must name this repository's owner: the sandbox has no forks. */
@@ -156,14 +172,17 @@ export class PullService {
 
   private async reopen(repo: RepoRecord, issue: IssueRecord, pull: PullRecord): Promise<void> {
     if (pull.merged) throw validationFailed([{ resource: "PullRequest", code: "custom", message: "Cannot reopen a merged pull request" }]);
-    this.assertNoOpenPull(repo, pull.headRef, issue);
-    const headSha = await this.state.git(repo).revParse(pull.headRef);
+    const shas = await this.branchShas(repo);
+    const headSha = shas.get(pull.headRef);
     if (!headSha) throw new ApiError(422, "Validation Failed", [{ resource: "PullRequest", code: "custom", message: "state cannot be changed. The head branch was deleted." }]);
+    // After the await, next to the state change: see create().
+    this.assertNoOpenPull(repo, pull.headRef, issue);
+    pull.headSha = headSha;
+    pull.baseSha = shas.get(pull.baseRef) ?? pull.baseSha;
     issue.state = "open";
     issue.stateReason = "reopened";
     issue.closedAt = null;
     issue.closedBy = null;
-    await this.refresh(repo, issue);
   }
 
   private markClosed(issue: IssueRecord, actor: string): void {

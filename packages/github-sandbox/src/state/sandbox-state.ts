@@ -33,7 +33,7 @@ export class SandboxState {
     const defaultBranch = input.defaultBranch ?? "main";
     await git.init(defaultBranch);
     const files = input.files ?? { "README.md": `# ${input.name}\n` };
-    if (Object.keys(files).length > 0) await git.commitFiles(defaultBranch, files, "Initial commit");
+    if (Object.keys(files).length > 0) await git.initialCommit(defaultBranch, files, "Initial commit");
     const repo = this.newRepoRecord(input, owner.login, gitDir, defaultBranch);
     this.repos.set(repoKey(owner.login, input.name), repo);
     return repo;

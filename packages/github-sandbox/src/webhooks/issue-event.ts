@@ -9,7 +9,7 @@ export interface IssueEvent {
   issue: IssueRecord;
   sender: string;
   label?: LabelRecord;
-  changes?: { title?: { from: string }; body?: { from: string | null } };
+  changes?: { title?: { from: string }; body?: { from: string } };
 }
 
 export interface IssueEventSink {

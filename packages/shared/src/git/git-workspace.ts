@@ -29,6 +29,8 @@ export interface GitWorkspace {
   commitsAheadOfDefault(branch: string): Promise<CommitInfo[]>;
   /** Creates and checks out local `branch` at the remote `from` branch's tip. */
   checkoutNewBranch(branch: string, from: string): Promise<void>;
+  /** Repo-relative paths that differ from HEAD (modified, new or deleted), untracked files included. */
+  changedPaths(): Promise<string[]>;
   /** Stages every change in the tree and commits; `undefined` when there is nothing to commit. */
   commitAll(message: string, author: GitAuthor): Promise<string | undefined>;
   /** Pushes local `branch` to the remote branch of the same name (fast-forward only). */

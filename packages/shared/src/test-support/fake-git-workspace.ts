@@ -94,6 +94,13 @@ class FakeGitWorkspace implements GitWorkspace {
     }
   }
 
+  async changedPaths(): Promise<string[]> {
+    if (this.head === undefined) return [];
+    const files = await readTree(this.dir);
+    const head = this.head.files;
+    return [...new Set([...files.keys(), ...head.keys()])].filter((f) => files.get(f) !== head.get(f)).sort();
+  }
+
   async commitAll(message: string, _author: GitAuthor): Promise<string | undefined> {
     if (this.head === undefined) throw new Error("nothing checked out");
     const files = await readTree(this.dir);

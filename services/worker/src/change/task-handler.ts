@@ -34,5 +34,11 @@ export interface ChangeResult {
  */
 export interface TaskHandler {
   readonly name: string;
+  /**
+   * True when writing the trace file is the whole point (the `trace` handler).
+   * For every other handler a run that changed nothing but the trace file
+   * "changed nothing": no PR is opened.
+   */
+  readonly traceIsTheChange?: boolean;
   apply(workspace: ChangeWorkspace, task: ChangeTask, signal: AbortSignal): Promise<ChangeResult>;
 }

@@ -1,0 +1,131 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createOpenApiValidator } from "../openapi/openapi-validator.js";
+import { startSandbox } from "../start-sandbox.js";
+import { octokitFor } from "../test-support/octokit-for.js";
+import type { Sandbox } from "../types.js";
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  raw: string;
+  payload: { action: string; issue: { number: number; title: string; state: string }; label?: { name: string }; changes?: unknown; sender: { login: string }; repository: { full_name: string } };
+}
+
+const SECRET = "It's a Secret to Everybody";
+
+/** What a receiver must do: HMAC the raw body and compare in constant time. */
+function signatureIsValid(raw: string, header: string | string[] | undefined): boolean {
+  const expected = Buffer.from(`sha256=${createHmac("sha256", SECRET).update(raw).digest("hex")}`);
+  const given = Buffer.from(String(header ?? ""));
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+describe("issues webhooks", () => {
+  let sandbox: Sandbox;
+  let receiver: Server;
+  let url: string;
+  let received: Received[] = [];
+  let answerWith = 200;
+  const repo = { owner: "acme", repo: "hooks" };
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      let raw = "";
+      req.on("data", (chunk: Buffer) => (raw += chunk.toString("utf8")));
+      req.on("end", () => {
+        received.push({ headers: req.headers, raw, payload: JSON.parse(raw) as Received["payload"] });
+        res.writeHead(answerWith).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    sandbox = await startSandbox({ validateResponses: true });
+    await sandbox.admin.createRepo({ owner: repo.owner, name: repo.repo });
+  });
+
+  beforeEach(() => {
+    received = [];
+    answerWith = 200;
+    sandbox.admin.setWebhook({ url, secret: SECRET });
+  });
+
+  afterAll(async () => {
+    await sandbox.close();
+    receiver.closeAllConnections();
+    await new Promise((resolve) => receiver.close(resolve));
+  });
+
+  it("delivers opened and labeled with GitHub's headers and a valid signature", async () => {
+    const issue = sandbox.admin.createIssue(repo.owner, repo.repo, { title: "dispatch", labels: ["copilot-agent"] });
+    await sandbox.admin.flushWebhooks();
+    expect(received.map((delivery) => [delivery.payload.action, delivery.payload.label?.name])).toEqual([
+      ["opened", undefined],
+      ["labeled", "copilot-agent"],
+    ]);
+    for (const delivery of received) {
+      expect(delivery.headers["x-github-event"]).toBe("issues");
+      expect(delivery.headers["x-github-delivery"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(delivery.headers["content-type"]).toBe("application/json");
+      expect(signatureIsValid(delivery.raw, delivery.headers["x-hub-signature-256"])).toBe(true);
+      expect(delivery.payload.issue.number).toBe(issue.number);
+      expect(delivery.payload.repository.full_name).toBe("acme/hooks");
+      expect(delivery.payload.sender.login).toBe(sandbox.users.owner);
+    }
+    expect(new Set(received.map((delivery) => delivery.headers["x-github-delivery"])).size).toBe(2);
+    expect(sandbox.admin.deliveries().slice(-2)).toMatchObject([
+      { event: "issues", action: "opened", status: 200, repository: "acme/hooks", issueNumber: issue.number },
+      { event: "issues", action: "labeled", status: 200 },
+    ]);
+  });
+
+  it("delivers edited, unlabeled, closed and reopened for changes made through the API", async () => {
+    const issue = sandbox.admin.createIssue(repo.owner, repo.repo, { title: "old", labels: ["a"] });
+    await sandbox.admin.flushWebhooks();
+    received = [];
+    const octokit = octokitFor(sandbox);
+    await octokit.issues.update({ ...repo, issue_number: issue.number, title: "new" });
+    await octokit.issues.removeLabel({ ...repo, issue_number: issue.number, name: "a" });
+    await octokit.issues.update({ ...repo, issue_number: issue.number, state: "closed" });
+    await octokit.issues.update({ ...repo, issue_number: issue.number, state: "open" });
+    await sandbox.admin.flushWebhooks();
+    expect(received.map((delivery) => delivery.payload.action)).toEqual(["edited", "unlabeled", "closed", "reopened"]);
+    expect(received[0]?.payload.changes).toEqual({ title: { from: "old" } });
+    expect(received[2]?.payload.issue.state).toBe("closed");
+    expect(received.every((delivery) => signatureIsValid(delivery.raw, delivery.headers["x-hub-signature-256"]))).toBe(true);
+  });
+
+  it("sends payloads that GitHub's webhook schemas accept", async () => {
+    const validator = await createOpenApiValidator();
+    const issue = sandbox.admin.createIssue(repo.owner, repo.repo, { title: "t", body: null, labels: ["x"] });
+    sandbox.admin.updateIssue(repo.owner, repo.repo, issue.number, { body: "b", labels: [], state: "closed" });
+    sandbox.admin.updateIssue(repo.owner, repo.repo, issue.number, { state: "open" });
+    await sandbox.admin.flushWebhooks();
+    expect(new Set(received.map((delivery) => delivery.payload.action))).toEqual(new Set(["opened", "labeled", "edited", "unlabeled", "closed", "reopened"]));
+    for (const delivery of received) {
+      expect(validator.validateWebhook("issues", delivery.payload.action, delivery.payload), delivery.payload.action).toEqual([]);
+    }
+    expect(sandbox.admin.violations()).toEqual([]);
+  });
+
+  it("records the receiver's status and network failures", async () => {
+    answerWith = 500;
+    sandbox.admin.createIssue(repo.owner, repo.repo, { title: "t" });
+    await sandbox.admin.flushWebhooks();
+    expect(sandbox.admin.deliveries().at(-1)?.status).toBe(500);
+    sandbox.admin.setWebhook({ url: "http://127.0.0.1:1/unreachable", secret: SECRET });
+    sandbox.admin.createIssue(repo.owner, repo.repo, { title: "t" });
+    await sandbox.admin.flushWebhooks();
+    expect(sandbox.admin.deliveries().at(-1)?.status).toBe("error");
+  });
+
+  it("sends nothing once the webhook is removed, nor for pull requests", async () => {
+    await sandbox.admin.commitFiles(repo.owner, repo.repo, { branch: "topic", files: { "t.txt": "t" } });
+    await octokitFor(sandbox).pulls.create({ ...repo, title: "pull", head: "topic", base: "main" });
+    sandbox.admin.setWebhook(null);
+    sandbox.admin.createIssue(repo.owner, repo.repo, { title: "t" });
+    await sandbox.admin.flushWebhooks();
+    expect(received).toEqual([]);
+  });
+});

@@ -46,7 +46,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const server = createServer(sandboxRequestListener(handlers, () => urls.origin));
   const host = options.host ?? "127.0.0.1";
   const port = await listen(server, options.port ?? 0, host);
-  urls = sandboxUrls(`http://${host.includes(":") ? `[${host}]` : host}:${port}`);
+  urls = sandboxUrls(options.publicUrl?.replace(/\/+$/, "") ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`);
 
   return {
     apiUrl: urls.api,

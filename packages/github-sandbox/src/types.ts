@@ -42,6 +42,11 @@ export interface SandboxOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /**
+   * Origin clients reach the sandbox at (e.g. `http://sandbox:8080` inside a compose network);
+   * every URL the sandbox hands out (clone_url, html_url, Link headers) uses it. Default: the listen address.
+   */
+  publicUrl?: string;
   /** Where bare repositories live; default a fresh temporary directory, removed on close(). */
   dataDir?: string;
   /** Added before answering each API request; default 0. */

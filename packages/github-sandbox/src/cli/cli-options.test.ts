@@ -29,3 +29,10 @@ describe("parseCliOptions", () => {
     expect(() => parseCliOptions(["--latency", "fast"], {})).toThrow("--latency must be a non-negative integer");
   });
 });
+
+describe("the public URL option", () => {
+  it("is read from --public-url, then SANDBOX_PUBLIC_URL", () => {
+    expect(parseCliOptions(["--public-url", "http://sandbox:8080"], {}).sandbox.publicUrl).toBe("http://sandbox:8080");
+    expect(parseCliOptions([], { SANDBOX_PUBLIC_URL: "http://gh.local" }).sandbox.publicUrl).toBe("http://gh.local");
+  });
+});

@@ -18,6 +18,7 @@ Runs a local GitHub stand-in: REST API, git smart HTTP and an admin API.
 Options (environment variable in brackets):
   --port <n>          listen port, 0 = random            [SANDBOX_PORT]      default 0
   --host <addr>       listen address                    [SANDBOX_HOST]      default 127.0.0.1
+  --public-url <url>  origin clients use, in every URL handed out [SANDBOX_PUBLIC_URL] default http://<host>:<port>
   --data-dir <path>   where bare repositories live      [SANDBOX_DATA_DIR]  default a temp dir, removed on exit
   --latency <ms>      added to every API request        [SANDBOX_LATENCY_MS] default 0
   --validate          validate responses against GitHub's OpenAPI description [SANDBOX_VALIDATE=1]
@@ -51,6 +52,7 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
     sandbox: compact({
       port: port === undefined ? undefined : integer(port, "--port"),
       host: text("--host", "SANDBOX_HOST"),
+      publicUrl: text("--public-url", "SANDBOX_PUBLIC_URL"),
       dataDir: text("--data-dir", "SANDBOX_DATA_DIR"),
       latencyMs: latency === undefined ? undefined : integer(latency, "--latency"),
       validateResponses: flags.has("--validate") || env["SANDBOX_VALIDATE"] === "1" ? true : undefined,
@@ -68,7 +70,7 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
   };
 }
 
-const VALUE_FLAGS = new Set(["--port", "--host", "--data-dir", "--latency"]);
+const VALUE_FLAGS = new Set(["--port", "--host", "--public-url", "--data-dir", "--latency"]);
 const SWITCHES = new Set(["--validate", "--seed", "--example-issue", "--json", "--help", "-h"]);
 
 function integer(value: string, flag: string): number {

@@ -22,7 +22,7 @@ describe("gitFailureKind", () => {
     ["the remote end hung up unexpectedly", -1, "network"],
     ["operation timed out", -37, "network"],
     ["pre-receive hook declined", -1, "rejected"],
-  ] as const)("classifies %j as %s", (message, errno, kind) => {
+  ] as const)("classifies %j (errno %s) as %s", (message, errno, kind) => {
     expect(gitFailureKind(message, errno)).toBe(kind);
   });
 

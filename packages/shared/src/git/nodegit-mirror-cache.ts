@@ -188,7 +188,7 @@ export class NodegitMirrorCache {
 
   /** Records the mirror's size for the pruner; writing the marker also stamps its last use. */
   private async markUsed(key: string): Promise<void> {
-    const sizeBytes = await directorySize(this.options.layout.mirrorDir(key));
+    const sizeBytes = await packBytes(this.options.layout.mirrorDir(key));
     await writeFile(this.options.layout.markerFile(key), JSON.stringify({ sizeBytes }));
   }
 }
@@ -197,7 +197,6 @@ async function cloneFromMirror(mirrorDir: string, request: CheckoutRequest): Pro
   throwIfAborted(request.signal);
   const repo = await NodeGit.Clone(mirrorDir, request.dir, {
     local: CLONE_LOCAL_WITH_HARDLINKS,
-    checkoutBranch: request.defaultBranch,
     checkoutOpts: { checkoutStrategy: CHECKOUT_NONE },
   });
   try {
@@ -213,15 +212,18 @@ async function pointHeadAt(repo: NodeGit.Repository, branch: string): Promise<vo
   await repo.setHead(`refs/heads/${branch}`);
 }
 
-/** Bytes used by a bare mirror: a handful of packs and refs, so walking it is cheap. */
-async function directorySize(dir: string): Promise<number> {
+/**
+ * Bytes of a mirror's packs: all of its weight but a few refs, for the price
+ * of one readdir (libgit2 fetches write packs, never loose objects).
+ */
+async function packBytes(mirrorDir: string): Promise<number> {
+  const packDir = join(mirrorDir, "objects", "pack");
   let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
+  for (const file of await readdir(packDir)) {
     try {
-      total += (await stat(join(entry.parentPath, entry.name))).size;
+      total += (await stat(join(packDir, file))).size;
     } catch {
-      // Removed while we walked (a ref being rewritten).
+      // Replaced while we looked.
     }
   }
   return total;

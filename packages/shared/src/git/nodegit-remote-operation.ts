@@ -25,8 +25,8 @@ export interface RemoteOperationOptions {
 
 /** A remote failure whose message matched nothing known: maybe not remote at all. */
 export class UnrecognisedGitFailure extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "UnrecognisedGitFailure";
   }
 }
@@ -114,7 +114,7 @@ function translateFailure(error: unknown, session: RemoteSession, options: Remot
   // A sanitised copy: the original may carry fields we do not control.
   const cause = Object.assign(new Error(message), { errno });
   const kind = session.gaveUpOnCredentials ? "auth" : (gitFailureKind(message, errno) ?? options.fallbackKind);
-  if (kind === undefined) return Object.assign(new UnrecognisedGitFailure(`git ${options.operation} failed: ${message}`), { cause });
-  const suffix = kind === "auth" ? ` (credentials refused after ${session.credentialAttempts} attempts)` : "";
+  if (kind === undefined) return new UnrecognisedGitFailure(`git ${options.operation} failed: ${message}`, { cause });
+  const suffix = session.gaveUpOnCredentials ? ` (credentials refused ${session.credentialAttempts - 1} times)` : "";
   return new GitRemoteError(kind, `git ${options.operation} failed: ${message}${suffix}`, { cause });
 }

@@ -22,8 +22,9 @@ export interface NodegitWorkspaceFactoryOptions {
 
 const DEFAULT_MAX_CACHE_BYTES = 2 * 1024 ** 3;
 const DEFAULT_MAX_CACHE_AGE_MS = 7 * 24 * 60 * 60 * 1000;
-/** libgit2 checkout strategy bit (git2/checkout.h). */
+/** libgit2 checkout strategy bits (git2/checkout.h, libgit2 1.9). */
 const CHECKOUT_FORCE = 1 << 1;
+const CHECKOUT_NONE = 1 << 30;
 const SILENT_LOGGER: MirrorCacheLogger = { debug: () => undefined, warn: () => undefined };
 
 /**
@@ -63,16 +64,17 @@ export class NodegitWorkspaceFactory implements GitWorkspaceFactory {
   }
 
   private async cloneDirect(request: CheckoutRequest): Promise<NodeGit.Repository> {
-    const repo = await runRemoteOperation(
+    const cloned = await runRemoteOperation(
       { token: this.token, operation: "clone", signal: request.signal, fallbackKind: "network" },
       (callbacks) =>
         NodeGit.Clone(request.cloneUrl, request.dir, {
-          checkoutBranch: request.defaultBranch,
+          // Checked out below, so a missing default branch is not mistaken for a network failure.
+          checkoutOpts: { checkoutStrategy: CHECKOUT_NONE },
           fetchOpts: { callbacks },
         }),
     );
-    throwIfAborted(request.signal);
-    return repo;
+    await cloned.cleanup();
+    return openAndCheckOut(request, await defaultBranchTip(request));
   }
 
   /**
@@ -81,9 +83,10 @@ export class NodegitWorkspaceFactory implements GitWorkspaceFactory {
    */
   private async cloneViaMirror(request: CheckoutRequest, mirrors: NodegitMirrorCache): Promise<NodeGit.Repository> {
     const key = await mirrors.cloneWithoutCheckout(request);
+    const tip = await defaultBranchTip(request);
     let repo: NodeGit.Repository;
     try {
-      repo = await checkOutFiles(request);
+      repo = await openAndCheckOut(request, tip);
     } catch (error) {
       if (isAbortError(error)) throw error;
       // Objects missing from the mirror only show when files are written out.
@@ -91,7 +94,7 @@ export class NodegitWorkspaceFactory implements GitWorkspaceFactory {
       await rm(request.dir, { recursive: true, force: true });
       await mirrors.discard(key, request.signal);
       await mirrors.cloneWithoutCheckout(request);
-      repo = await checkOutFiles(request);
+      repo = await openAndCheckOut(request, await defaultBranchTip(request));
     }
     await this.pruneCache(key);
     return repo;
@@ -115,11 +118,29 @@ export class NodegitWorkspaceFactory implements GitWorkspaceFactory {
   }
 }
 
-async function checkOutFiles(request: CheckoutRequest): Promise<NodeGit.Repository> {
+/** The default branch's tip as fetched; a clear error when the remote has no such branch. */
+async function defaultBranchTip(request: CheckoutRequest): Promise<NodeGit.Oid> {
+  const repo = await NodeGit.Repository.open(request.dir);
+  try {
+    const ref = await repo.getReference(`refs/remotes/origin/${request.defaultBranch}`);
+    return (await ref.resolve()).target();
+  } catch {
+    throw new Error(`default branch "${request.defaultBranch}" does not exist on the remote`);
+  } finally {
+    await repo.cleanup();
+  }
+}
+
+/** Makes local `defaultBranch` point at `tip`, writes its files and puts HEAD on it. */
+async function openAndCheckOut(request: CheckoutRequest, tip: NodeGit.Oid): Promise<NodeGit.Repository> {
   throwIfAborted(request.signal);
   const repo = await NodeGit.Repository.open(request.dir);
   try {
-    await NodeGit.Checkout.head(repo, { checkoutStrategy: CHECKOUT_FORCE });
+    const commit = await repo.getCommit(tip);
+    // A plain forced ref write: createBranch refuses to move the branch HEAD is on.
+    await NodeGit.Reference.create(repo, `refs/heads/${request.defaultBranch}`, tip, 1, "agent-runner: checkout");
+    await NodeGit.Checkout.tree(repo, commit, { checkoutStrategy: CHECKOUT_FORCE });
+    await repo.setHead(`refs/heads/${request.defaultBranch}`);
   } catch (error) {
     await repo.cleanup();
     throw error;

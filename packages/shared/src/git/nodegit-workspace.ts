@@ -12,6 +12,9 @@ const CHECKOUT_REMOVE_UNTRACKED = 1 << 5;
 const SORT_TOPOLOGICAL = 1 << 0;
 const SORT_TIME = 1 << 1;
 const ITEROVER = -31;
+/** libgit2 status option bits (git2/status.h). */
+const STATUS_INCLUDE_UNTRACKED = 1 << 0;
+const STATUS_RECURSE_UNTRACKED_DIRS = 1 << 4;
 
 export interface NodegitWorkspaceOptions {
   readonly repo: NodeGit.Repository;
@@ -69,10 +72,18 @@ export class NodegitWorkspace implements GitWorkspace {
     const tip = await this.remoteTip(from);
     if (tip === undefined) throw new Error(`remote branch "${from}" does not exist`);
     const commit = await this.repo.getCommit(tip);
-    await this.repo.createBranch(branch, commit, true);
+    // A plain forced ref write: createBranch refuses to move the branch HEAD is on.
+    await NodeGit.Reference.create(this.repo, `refs/heads/${branch}`, tip, 1, `agent-runner: branch from ${from}`);
     // Force + remove untracked: the tree must be exactly the branch's, whatever was there.
     await NodeGit.Checkout.tree(this.repo, commit, { checkoutStrategy: CHECKOUT_FORCE | CHECKOUT_REMOVE_UNTRACKED });
     await this.repo.setHead(`refs/heads/${branch}`);
+  }
+
+  async changedPaths(): Promise<string[]> {
+    const statuses = await this.repo.getStatus({
+      flags: STATUS_INCLUDE_UNTRACKED | STATUS_RECURSE_UNTRACKED_DIRS,
+    });
+    return statuses.map((status) => status.path());
   }
 
   async commitAll(message: string, author: GitAuthor): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, truncate, utimes, writeFile, mkdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, mkdtemp, readdir, readFile, rm, truncate, utimes, writeFile, mkdir } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import NodeGit from "nodegit";
@@ -10,13 +10,11 @@ import { classifyError } from "../errors/classify-error.js";
 import { GitRemoteError } from "../errors/git-remote-error.js";
 import type { GitWorkspace } from "./git-workspace.js";
 import { NodegitWorkspaceFactory } from "./nodegit-workspace-factory.js";
-import { startSandbox } from "/tmp/gitdev/fake-sandbox.mjs";
+import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
 
 const run = promisify(execFile);
 const AUTHOR = { name: "Agent Runner", email: "agent@example.test" };
 const OWNER = "acme";
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
 let sandbox: Sandbox;
 let scratch: string[] = [];
@@ -33,6 +31,7 @@ afterAll(async () => {
 
 afterEach(async () => {
   vi.restoreAllMocks();
+  sandbox.admin.clearFaults();
   await Promise.all(workspaces.map((w) => w.dispose()));
   await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
   workspaces = [];
@@ -48,8 +47,8 @@ async function tempDir(prefix: string): Promise<string> {
 async function createRepo(files: Record<string, string> = { "README.md": "# hello\n" }): Promise<{ name: string; cloneUrl: string }> {
   repoCounter += 1;
   const name = `repo-${process.pid}-${repoCounter}`;
-  await sandbox.admin.createRepo({ owner: OWNER, name, defaultBranch: "main", files });
-  return { name, cloneUrl: `${sandbox.gitUrl}/${OWNER}/${name}.git` };
+  const info = await sandbox.admin.createRepo({ owner: OWNER, name, defaultBranch: "main", files });
+  return { name, cloneUrl: info.clone_url };
 }
 
 async function checkout(
@@ -87,7 +86,7 @@ async function pushAsSomeoneElse(cloneUrl: string, branch: string, file: string)
 
 async function serverBranches(name: string): Promise<Map<string, string>> {
   const branches = await sandbox.admin.listBranches(OWNER, name);
-  return new Map(branches.map((b: { name: string; sha: string }) => [b.name, b.sha]));
+  return new Map(branches.map((b) => [b.name, b.sha]));
 }
 
 /** Every file under `dir` whose bytes contain `secret`. */
@@ -196,6 +195,52 @@ describe("NodegitWorkspaceFactory without a cache", () => {
     expect((await git(["symbolic-ref", "HEAD"], workspace.dir)).trim()).toBe("refs/heads/agent-task-x");
   });
 
+  it("checks out the requested default branch even when the remote HEAD names another", async () => {
+    const repo = await createRepo();
+    const developTip = await pushAsSomeoneElse(repo.cloneUrl, "develop", "dev.txt");
+
+    for (const cacheDir of [undefined, await tempDir("cache")]) {
+      const factory = new NodegitWorkspaceFactory({ token: sandbox.tokens.owner, cacheDir });
+      const parent = await tempDir("ws");
+      const workspace = await factory.checkout({ cloneUrl: repo.cloneUrl, defaultBranch: "develop", dir: join(parent, "t") });
+      workspaces.push(workspace);
+
+      expect((await git(["symbolic-ref", "HEAD"], workspace.dir)).trim()).toBe("refs/heads/develop");
+      expect((await git(["rev-parse", "HEAD"], workspace.dir)).trim()).toBe(developTip);
+      expect(await readFile(join(workspace.dir, "dev.txt"), "utf8")).toContain("someone else");
+    }
+  });
+
+  it("says the default branch is missing, instead of blaming the network or the cache", async () => {
+    const repo = await createRepo();
+    const warn = vi.fn();
+
+    for (const cacheDir of [undefined, await tempDir("cache")]) {
+      const factory = new NodegitWorkspaceFactory({ token: sandbox.tokens.owner, cacheDir, logger: { debug: () => undefined, warn } });
+      const parent = await tempDir("ws");
+      const error = await catchError(factory.checkout({ cloneUrl: repo.cloneUrl, defaultBranch: "trunk", dir: join(parent, "t") }));
+
+      expect(error).not.toBeInstanceOf(GitRemoteError);
+      expect((error as Error).message).toMatch(/default branch "trunk" does not exist/);
+      await expect(readdir(join(parent, "t"))).rejects.toMatchObject({ code: "ENOENT" });
+    }
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it("re-creates a branch that is already checked out at the source branch's tip", async () => {
+    const repo = await createRepo();
+    const workspace = await checkout(new NodegitWorkspaceFactory({ token: sandbox.tokens.owner }), repo.cloneUrl);
+    await workspace.checkoutNewBranch("agent-task-again", "main");
+    await writeFile(join(workspace.dir, "draft.txt"), "draft\n");
+    await workspace.commitAll("draft", AUTHOR);
+
+    await workspace.checkoutNewBranch("agent-task-again", "main");
+    await workspace.checkoutNewBranch("main", "main");
+
+    expect((await git(["rev-parse", "HEAD"], workspace.dir)).trim()).toBe(workspace.remoteBranches().get("main"));
+    expect(await readdir(workspace.dir)).not.toContain("draft.txt");
+  });
+
   it("refuses branch names that would change the pushed refspec", async () => {
     const repo = await createRepo();
     const workspace = await checkout(new NodegitWorkspaceFactory({ token: sandbox.tokens.owner }), repo.cloneUrl);
@@ -297,6 +342,46 @@ describe("NodegitWorkspaceFactory remote failures", () => {
 
     expect(error).toMatchObject({ name: "GitRemoteError", kind: "network" });
     expect(classifyError(error)).toMatchObject({ kind: "transient" });
+  });
+
+  it("fails with kind not_found when the token may not see a private repository", async () => {
+    repoCounter += 1;
+    const info = await sandbox.admin.createRepo({ owner: OWNER, name: `private-${process.pid}-${repoCounter}`, private: true });
+    const parent = await tempDir("ws");
+
+    const error = await catchError(
+      new NodegitWorkspaceFactory({ token: sandbox.tokens.outsider }).checkout({ cloneUrl: info.clone_url, defaultBranch: "main", dir: join(parent, "t") }),
+    );
+
+    expect(error).toMatchObject({ name: "GitRemoteError", kind: "not_found" });
+  });
+
+  it("fails with kind network when the server answers 502 during a clone", async () => {
+    const repo = await createRepo();
+    sandbox.admin.injectFault({ route: "POST /git/{owner}/{repo}.git/git-upload-pack", status: 502 });
+    const parent = await tempDir("ws");
+
+    const error = await catchError(
+      new NodegitWorkspaceFactory({ token: sandbox.tokens.owner }).checkout({ cloneUrl: repo.cloneUrl, defaultBranch: "main", dir: join(parent, "t") }),
+    );
+
+    expect(error).toMatchObject({ name: "GitRemoteError", kind: "network" });
+    expect(classifyError(error)).toMatchObject({ kind: "transient" });
+  });
+
+  it("fails with kind network when the connection drops during a push, and the retry succeeds", async () => {
+    const repo = await createRepo();
+    const workspace = await checkout(new NodegitWorkspaceFactory({ token: sandbox.tokens.owner }), repo.cloneUrl);
+    await workspace.checkoutNewBranch("agent-task-drop", "main");
+    await writeFile(join(workspace.dir, "d.txt"), "d\n");
+    const sha = await workspace.commitAll("d", AUTHOR);
+    sandbox.admin.injectFault({ route: "POST /git/{owner}/{repo}.git/git-receive-pack", drop: true });
+
+    const error = await catchError(workspace.push("agent-task-drop"));
+
+    expect(error).toMatchObject({ name: "GitRemoteError", kind: "network" });
+    await workspace.push("agent-task-drop");
+    expect((await serverBranches(repo.name)).get("agent-task-drop")).toBe(sha);
   });
 
   it("throws an AbortError without touching the network when the signal has already fired", async () => {
@@ -402,6 +487,22 @@ describe("NodegitWorkspaceFactory with a mirror cache", () => {
     expect((await readdir(cacheDir)).filter((e) => e.endsWith(".lock"))).toEqual([]);
   });
 
+  it("keeps the mirror when a fetch fails on the network, and uses it again afterwards", async () => {
+    const repo = await createRepo();
+    const cacheDir = await tempDir("cache");
+    const warn = vi.fn();
+    const factory = new NodegitWorkspaceFactory({ token: sandbox.tokens.owner, cacheDir, logger: { debug: () => undefined, warn } });
+    await (await checkout(factory, repo.cloneUrl)).dispose();
+    const [mirror] = await readdir(cacheDir);
+    sandbox.admin.injectFault({ route: "GET /git/{owner}/{repo}.git/info/refs?service=git-upload-pack", status: 503 });
+
+    await expect(checkout(factory, repo.cloneUrl)).rejects.toMatchObject({ name: "GitRemoteError", kind: "network" });
+
+    expect(warn).not.toHaveBeenCalled();
+    expect(await readdir(cacheDir)).toEqual([mirror]);
+    expect((await checkout(factory, repo.cloneUrl)).remoteBranches().has("main")).toBe(true);
+  });
+
   it("rebuilds a mirror whose object database was deleted", async () => {
     const repo = await createRepo();
     const cacheDir = await tempDir("cache");
@@ -455,6 +556,28 @@ describe("NodegitWorkspaceFactory with a mirror cache", () => {
     expect(warn).toHaveBeenCalledWith(expect.anything(), expect.stringContaining("rebuilding"));
   });
 
+  it("repacks a mirror that many fetches have split into dozens of packs", async () => {
+    const repo = await createRepo();
+    const cacheDir = await tempDir("cache");
+    const factory = new NodegitWorkspaceFactory({ token: sandbox.tokens.owner, cacheDir });
+    await (await checkout(factory, repo.cloneUrl)).dispose();
+    const [mirror] = await readdir(cacheDir);
+    const packDir = join(cacheDir, mirror!, "objects", "pack");
+    const pack = (await readdir(packDir)).find((f) => f.endsWith(".pack"))!.replace(/\.pack$/, "");
+    // Duplicate packs stand in for the one-pack-per-fetch that libgit2 leaves behind.
+    for (let i = 0; i < 40; i++) {
+      const copy = `pack-${i.toString(16).padStart(40, "0")}`;
+      for (const ext of [".pack", ".idx"]) await copyFile(join(packDir, pack + ext), join(packDir, copy + ext));
+    }
+    const mainTip = await pushAsSomeoneElse(repo.cloneUrl, "main", "new.txt");
+
+    const workspace = await checkout(factory, repo.cloneUrl);
+
+    expect((await readdir(packDir)).filter((f) => f.endsWith(".pack"))).toHaveLength(1);
+    expect(workspace.remoteBranches().get("main")).toBe(mainTip);
+    expect(await readFile(join(workspace.dir, "new.txt"), "utf8")).toContain("someone else");
+  });
+
   it("takes over the lock of a worker process that died while holding it", async () => {
     const repo = await createRepo();
     const cacheDir = await tempDir("cache");
@@ -464,11 +587,33 @@ describe("NodegitWorkspaceFactory with a mirror cache", () => {
     const lockDir = join(cacheDir, mirror!.replace(/\.git$/, ".lock"));
     const deadPid = await pidOfExitedProcess();
     await mkdir(lockDir);
-    await writeFile(join(lockDir, "owner.json"), JSON.stringify({ token: "dead", pid: deadPid, host: (await import("node:os")).hostname() }));
+    await writeFile(join(lockDir, "owner.json"), JSON.stringify({ token: "dead", pid: deadPid, host: hostname() }));
 
     const workspace = await checkout(factory, repo.cloneUrl);
 
     expect(workspace.remoteBranches().has("main")).toBe(true);
+  });
+
+  it("gives up waiting for a mirror another live process holds when the signal fires", async () => {
+    const repo = await createRepo();
+    const cacheDir = await tempDir("cache");
+    const factory = new NodegitWorkspaceFactory({ token: sandbox.tokens.owner, cacheDir });
+    await (await checkout(factory, repo.cloneUrl)).dispose();
+    const [mirror] = await readdir(cacheDir);
+    const lockDir = join(cacheDir, mirror!.replace(/\.git$/, ".lock"));
+    await mkdir(lockDir);
+    await writeFile(join(lockDir, "owner.json"), JSON.stringify({ token: "busy", pid: process.pid, host: hostname() }));
+    const parent = await tempDir("ws");
+
+    const started = Date.now();
+    const error = await catchError(
+      factory.checkout({ cloneUrl: repo.cloneUrl, defaultBranch: "main", dir: join(parent, "t"), signal: AbortSignal.timeout(200) }),
+    );
+
+    expect(error).toMatchObject({ name: "AbortError" });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await readdir(lockDir)).toEqual(["owner.json"]);
+    await expect(readdir(join(parent, "t"))).rejects.toMatchObject({ code: "ENOENT" });
   });
 
   it("evicts the least recently used mirrors beyond maxCacheBytes but never the one just used", async () => {

@@ -107,6 +107,7 @@ export async function startWorkerService(config: Config, log: Logger, overrides:
       }
     },
     hooks: { onError: (error) => log.error({ err: error }, "queue worker error") },
+    secrets: [config.githubToken],
   });
   const ops = await startOpsServer({
     port: config.port,

@@ -4,6 +4,7 @@ import { throttling } from "@octokit/plugin-throttling";
 import Bottleneck from "bottleneck";
 import type { Logger } from "pino";
 import { GitHubApiError } from "../errors/github-api-error.js";
+import { scrubText } from "../logging/scrub-secrets.js";
 import type { RepoRef } from "../task/repo-name.js";
 import type {
   DispatchIssue,
@@ -108,7 +109,7 @@ export class OctokitGitHubClient implements GitHubClient {
         owner: repo.owner,
         repo: repo.repo,
         issue_number: issueNumber,
-        body,
+        body: this.public(body),
         // A blind retry after a lost response would post the comment twice; the caller
         // checks for its marker before posting again instead.
         request: { retries: 0 },
@@ -141,16 +142,37 @@ export class OctokitGitHubClient implements GitHubClient {
     input: { title: string; body: string; head: string; base: string },
   ): Promise<PullRequest> {
     const { data } = await this.call("POST /repos/{owner}/{repo}/pulls", () =>
-      this.octokit.rest.pulls.create({ owner: repo.owner, repo: repo.repo, ...input }),
+      this.octokit.rest.pulls.create({
+        owner: repo.owner,
+        repo: repo.repo,
+        ...input,
+        title: this.public(input.title),
+        body: this.public(input.body),
+      }),
     );
     return toPull(data);
   }
 
   async updatePull(repo: RepoRef, pullNumber: number, input: { title: string; body: string }): Promise<PullRequest> {
     const { data } = await this.call("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", () =>
-      this.octokit.rest.pulls.update({ owner: repo.owner, repo: repo.repo, pull_number: pullNumber, ...input }),
+      this.octokit.rest.pulls.update({
+        owner: repo.owner,
+        repo: repo.repo,
+        pull_number: pullNumber,
+        title: this.public(input.title),
+        body: this.public(input.body),
+      }),
     );
     return toPull(data);
+  }
+
+  /**
+   * Text about to be published on GitHub. Failure comments quote error
+   * messages, which may quote anything (a tool echoing its environment):
+   * the token is masked here, on the way out, whatever put it there.
+   */
+  private public(text: string): string {
+    return scrubText(text, [this.options.token]);
   }
 
   /** Runs one request and turns Octokit's RequestError (which holds the token) into GitHubApiError. */
@@ -187,6 +209,9 @@ function createOctokit(options: OctokitGitHubClientOptions): Client {
       // The fleet-wide WriteBudget spaces writes; the plugin's own per-process
       // one-write-per-second group would only double-count.
       write: new Bottleneck.Group({ maxConcurrent: 10, minTime: 0 }),
+      // Likewise its one-every-3-s group for writes that notify (PRs, comments): it
+      // capped each process at 20 such writes a minute, ~10 tasks/min (bench/README.md).
+      notifications: new Bottleneck.Group({ maxConcurrent: 10, minTime: 0 }),
       onRateLimit: (retryAfter: number, request: { method: string; url: string }, _o: unknown, retryCount: number) => {
         const wait = retryCount < 2 && retryAfter <= maxWait;
         log.warn({ retryAfter, method: request.method, route: request.url, wait }, "GitHub primary rate limit hit");

@@ -1,5 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 import { classifyError } from "../errors/classify-error.js";
+import { scrubText } from "../logging/scrub-secrets.js";
 import type { RedisConnection } from "../redis/create-redis-connection.js";
 import { TASK_QUEUE_NAME } from "./task-queue.js";
 import { BACKOFF_TYPE, backoffDelay } from "./job-policy.js";
@@ -34,6 +35,8 @@ export interface BullMqTaskWorkerOptions {
   readonly stalledIntervalMs?: number;
   readonly processor: TaskProcessor;
   readonly hooks?: TaskWorkerHooks;
+  /** Masked in a failed job's message and stack, which BullMQ stores in Redis and shows on the board. */
+  readonly secrets?: readonly string[];
 }
 
 /** Runs a TaskProcessor on BullMQ jobs: the only worker-side file that knows BullMQ. */
@@ -101,7 +104,7 @@ export class BullMqTaskWorker {
         signal: controller.signal,
       });
     } catch (error) {
-      throw asBullMqError(error);
+      throw scrubErrorInPlace(asBullMqError(error), this.options.secrets ?? []);
     } finally {
       clearTimeout(timer);
       this.controllers.delete(controller);
@@ -126,6 +129,17 @@ function asBullMqError(error: unknown): unknown {
   const wrapped = new UnrecoverableError(error instanceof Error ? error.message : String(error));
   wrapped.cause = error;
   return wrapped;
+}
+
+/**
+ * The same object, so BullMQ still recognises an UnrecoverableError by its
+ * class, with its message and stack (what BullMQ stores) masked.
+ */
+function scrubErrorInPlace(error: unknown, secrets: readonly string[]): unknown {
+  if (!(error instanceof Error) || secrets.length === 0) return error;
+  error.message = scrubText(error.message, secrets);
+  if (error.stack !== undefined) error.stack = scrubText(error.stack, secrets);
+  return error;
 }
 
 function elapsed(job: Job): number {

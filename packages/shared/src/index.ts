@@ -28,3 +28,4 @@ export * from "./http/ops-server.js";
 export * from "./http/basic-auth.js";
 export * from "./http/redis-probe.js";
 export * from "./service/run-service.js";
+export * from "./service/service-foundation.js";

@@ -1,13 +1,6 @@
 import {
-  BullMqTaskQueue,
-  OctokitGitHubClient,
-  RedisWriteBudget,
-  checkEvictionPolicy,
-  createGitHubMetrics,
-  createRedisConnection,
-  createRegistry,
+  buildServiceFoundation,
   redisAnswers,
-  registerQueueMetrics,
   startOpsServer,
   type Config,
   type Logger,
@@ -26,27 +19,7 @@ export interface PollerService {
 
 /** Wires the poller from a loaded config: every dependency is built here and passed down. */
 export async function startPollerService(config: Config, log: Logger, fetchImpl?: typeof fetch): Promise<PollerService> {
-  const registry = createRegistry("poller");
-  const redis = createRedisConnection({
-    url: config.redisUrl,
-    clusterNodes: config.redisClusterNodes,
-    logger: log,
-    connectionName: "agent-runner-poller",
-  });
-  void checkEvictionPolicy(redis, log);
-  const queue = new BullMqTaskQueue(redis, config.queuePrefix, { attempts: config.taskAttempts, backoffMs: 5_000 });
-  registerQueueMetrics(registry, queue);
-  const github = new OctokitGitHubClient({
-    token: config.githubToken,
-    baseUrl: config.githubApiUrl,
-    logger: log,
-    observer: createGitHubMetrics(registry),
-    writeBudget:
-      config.githubWritesPerMinute > 0
-        ? new RedisWriteBudget(redis, `${config.queuePrefix}:github-write-budget`, config.githubWritesPerMinute)
-        : undefined,
-    ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
-  });
+  const { registry, redis, queue, github } = buildServiceFoundation(config, log, fetchImpl === undefined ? {} : { fetch: fetchImpl });
   const metrics = createPollerMetrics(registry);
   const poller = new DispatchPoller({
     github,

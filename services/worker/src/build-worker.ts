@@ -1,17 +1,11 @@
 import path from "node:path";
 import {
-  BullMqTaskQueue,
   BullMqTaskWorker,
+  DEFAULT_BACKOFF_MS,
   NodegitWorkspaceFactory,
-  OctokitGitHubClient,
-  RedisWriteBudget,
-  checkEvictionPolicy,
+  buildServiceFoundation,
   classifyError,
-  createGitHubMetrics,
-  createRedisConnection,
-  createRegistry,
   redisAnswers,
-  registerQueueMetrics,
   startOpsServer,
   type Config,
   type Logger,
@@ -40,29 +34,8 @@ export interface WorkerOverrides {
 
 /** Wires one worker process from its config. */
 export async function startWorkerService(config: Config, log: Logger, overrides: WorkerOverrides = {}): Promise<WorkerService> {
-  const registry = createRegistry("worker");
-  const redis = createRedisConnection({
-    url: config.redisUrl,
-    clusterNodes: config.redisClusterNodes,
-    logger: log,
-    connectionName: "agent-runner-worker",
-  });
-  void checkEvictionPolicy(redis, log);
-  const backoffMs = overrides.backoffMs ?? 5_000;
-  const queue = new BullMqTaskQueue(redis, config.queuePrefix, { attempts: config.taskAttempts, backoffMs });
-  registerQueueMetrics(registry, queue);
-  const github = new OctokitGitHubClient({
-    token: config.githubToken,
-    baseUrl: config.githubApiUrl,
-    logger: log,
-    observer: createGitHubMetrics(registry),
-    writeBudget:
-      config.githubWritesPerMinute > 0
-        ? new RedisWriteBudget(redis, `${config.queuePrefix}:github-write-budget`, config.githubWritesPerMinute)
-        : undefined,
-    ...(overrides.retryBaseMs === undefined ? {} : { retryBaseMs: overrides.retryBaseMs }),
-    ...(overrides.fetch === undefined ? {} : { fetch: overrides.fetch }),
-  });
+  const backoffMs = overrides.backoffMs ?? DEFAULT_BACKOFF_MS;
+  const { registry, redis, queue, github } = buildServiceFoundation(config, log, { ...overrides, backoffMs });
   const metrics = createWorkerMetrics(registry);
   const deps = {
     github,

@@ -9,6 +9,7 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
 import { deleteKeys, formatA, REDIS_URL, waitFor } from "./test-support/pipeline-harness.js";
+import { RedisServerProcess } from "./test-support/redis-server-process.js";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -98,6 +99,23 @@ describe("graceful shutdown of real service processes", () => {
     expect(await poller.exit).toBe(0);
     expect(poller.lines.some((l) => l.includes('"msg":"poller stopped"'))).toBe(true);
   });
+
+  it("gives up stopping after the deadline when Redis is gone, instead of hanging", async () => {
+    const server = await RedisServerProcess.start();
+    try {
+      const stuck = startService("worker", { ...env(), REDIS_URL: server.url, TASK_TIMEOUT_SECONDS: "1" });
+      running.push(stuck);
+      await waitFor(() => stuck.lines.some((l) => l.includes('"msg":"worker started"')), 30_000, "the worker to start");
+      await new Promise((r) => setTimeout(r, 1000));
+      // Redis goes away under a connected worker: closing its queue connections now waits forever.
+      await server.stop();
+      stuck.child.kill("SIGTERM");
+      expect(await stuck.exit).toBe(1);
+      expect(stuck.lines.some((l) => l.includes("did not stop within the deadline"))).toBe(true);
+    } finally {
+      await server.destroy();
+    }
+  }, 90_000);
 
   it("exits with status 2 and names the variable when the configuration is invalid", async () => {
     const bad = startService("worker", { ...env(), POLL_INTERVAL_SECONDS: "soon" });

@@ -50,7 +50,7 @@ export function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise
       },
       (error: unknown) => {
         signal.removeEventListener("abort", onAbort);
-        reject(error);
+        reject(error instanceof Error ? error : new Error(String(error)));
       },
     );
   });

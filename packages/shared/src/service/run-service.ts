@@ -34,6 +34,13 @@ export function runService(
         if (stopping) return;
         stopping = true;
         log.info({ signal }, `stopping ${service}`);
+        // A stop that cannot finish (Redis gone, a job stuck in I/O) must not hang
+        // the process past its orchestrator's patience: give up after a deadline.
+        const deadlineMs = shutdownDeadlineMs(config);
+        setTimeout(() => {
+          log.error({ deadlineMs }, `${service} did not stop within the deadline; exiting`);
+          process.exit(1);
+        }, deadlineMs).unref();
         running
           .stop()
           .then(() => {
@@ -53,4 +60,12 @@ export function runService(
       process.stderr.write(`${service}: fatal: ${scrubText(text, [config.githubToken])}\n`);
       process.exit(1);
     });
+}
+
+/**
+ * How long a graceful stop may take: a worker finishes its active jobs, which
+ * may run up to TASK_TIMEOUT_SECONDS; the poller only finishes one poll.
+ */
+export function shutdownDeadlineMs(config: Pick<Config, "service" | "taskTimeoutMs">): number {
+  return config.service === "worker" ? config.taskTimeoutMs + 30_000 : 30_000;
 }

@@ -104,7 +104,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       await Promise.all(workers.map((w) => w.stop(true)));
       await deleteKeys(redis, `${prefix}*`);
       redis.disconnect();
-      await rm(workspaceDir, { recursive: true, force: true });
+      // A force-stopped job's nodegit may still be writing for a moment.
+      await rm(workspaceDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     },
   };
 }

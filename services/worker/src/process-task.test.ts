@@ -182,6 +182,23 @@ describe("processTask", () => {
     expect(github.commentsOn("acme/dispatch", issueNumber)).toHaveLength(1);
   });
 
+  it("spends no PR look-up on a first attempt whose branch does not exist yet", async () => {
+    await processTask(context(job("economy-task-1")), deps());
+    expect(github.calls.filter((c) => c === "findPullsByHead")).toHaveLength(0);
+    expect(github.calls.filter((c) => c === "createPull")).toHaveLength(1);
+  });
+
+  it("finds a merged PR whose branch was deleted when the job is run again", async () => {
+    const first = await processTask(context(job("deleted-branch-1")), deps());
+    const pull = github.pulls.get("acme/target")?.[0];
+    if (pull === undefined) throw new Error("no PR");
+    Object.assign(pull, { state: "closed", merged: true });
+    target.branches.delete(first.branch);
+    const again = await processTask(context(job("deleted-branch-1"), 1), deps());
+    expect(again.pullState).toBe("merged");
+    expect(github.pulls.get("acme/target")).toHaveLength(1);
+  });
+
   it("rethrows transient errors without commenting until the last attempt", async () => {
     github.failures.set("getRepo", [new GitHubApiError({ status: 503, message: "unavailable", route: "repo" })]);
     await expect(processTask(context(job("transient-1")), deps())).rejects.toBeInstanceOf(GitHubApiError);

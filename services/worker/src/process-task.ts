@@ -88,7 +88,7 @@ export async function processTask(context: TaskJobContext, deps: ProcessTaskDeps
         `the target repository \`${job.targetRepo}\` is not in ALLOWED_TARGET_REPOS`,
       );
     }
-    const outcome = await runTask(job, dispatch, target, context.signal, deps, log);
+    const outcome = await runTask(job, dispatch, target, context, deps, log);
     log.info({ pull: outcome.pullUrl, state: outcome.pullState, branch: outcome.branch }, "task done");
     return outcome;
   } catch (raw) {
@@ -104,10 +104,11 @@ async function runTask(
   job: TaskJob,
   dispatch: RepoRef,
   target: RepoRef,
-  signal: AbortSignal,
+  context: TaskJobContext,
   deps: ProcessTaskDeps,
   log: Logger,
 ): Promise<TaskOutcome> {
+  const signal = context.signal;
   const repo = await getRepo(deps, target);
   const dir = path.join(deps.settings.workspaceDir, "jobs", `${job.taskId.slice(0, 40)}-${randomBytes(4).toString("hex")}`);
   const workspace = await timed(deps, log, "clone", () =>
@@ -115,7 +116,7 @@ async function runTask(
   );
   try {
     signal.throwIfAborted();
-    const claim = await claimFirstFreeBranch(job, target, workspace, deps);
+    const claim = await claimFirstFreeBranch(job, target, workspace, deps, context.attemptsMade > 0);
     log.debug({ branch: claim.branch, kind: claim.claim.kind }, "branch claimed");
     const task = changeTask(job, claim.prefix, claim.branch, deps.settings.agentName);
     const existing = claim.claim.kind === "ours" ? claim.claim.pull : undefined;
@@ -152,18 +153,26 @@ async function getRepo(deps: ProcessTaskDeps, target: RepoRef): Promise<RepoInfo
   }
 }
 
+/**
+ * The first candidate branch that is free or already this task's. PRs are
+ * looked up for a branch that exists, and for every branch on a repeated
+ * attempt; a branch that does not exist on a first attempt needs no look-up:
+ * GitHub closes PRs whose head branch is gone, and this task has not opened
+ * one yet (a lost create response is caught by the create's own 422).
+ */
 async function claimFirstFreeBranch(
   job: TaskJob,
   target: RepoRef,
   workspace: GitWorkspace,
   deps: ProcessTaskDeps,
+  repeatedAttempt: boolean,
 ): Promise<{ prefix: string; branch: string; claim: Exclude<ReturnType<typeof claimBranch>, { kind: "taken" }> }> {
   const remote = workspace.remoteBranches();
   const refusals: string[] = [];
   for (const prefix of candidatePrefixes(job.taskId)) {
     const branch = branchNameFor(prefix);
     const branchExists = remote.has(branch);
-    const pulls = await deps.github.findPullsByHead(target, target.owner, branch);
+    const pulls = branchExists || repeatedAttempt ? await deps.github.findPullsByHead(target, target.owner, branch) : [];
     const aheadMessages = branchExists
       ? (await workspace.commitsAheadOfDefault(branch)).map((c) => c.message)
       : [];

@@ -14,7 +14,7 @@ interface FaultedRoute {
   readonly name: string;
   readonly route: string;
   readonly path: (t: Target) => string;
-  /** Extra faults that make the task reach this route at all (the comment look-up runs only for a pre-existing PR). */
+  /** Extra faults that make the task reach this route at all (the PR and comment look-ups run only for work that pre-exists). */
   readonly setup?: (t: Target) => FaultSpec[];
 }
 
@@ -24,7 +24,13 @@ const issuePath = (t: Target, tail: string): string => `/repos/acme/${DISPATCH}/
 
 const ROUTES: readonly FaultedRoute[] = [
   { name: "get-repo", route: "GET /repos/{owner}/{repo}", path: (t) => `/repos/acme/${t.target}` },
-  { name: "list-pulls", route: "GET /repos/{owner}/{repo}/pulls", path: (t) => `/repos/acme/${t.target}/pulls` },
+  {
+    name: "list-pulls",
+    route: "GET /repos/{owner}/{repo}/pulls",
+    path: (t) => `/repos/acme/${t.target}/pulls`,
+    // The PR look-up runs when the branch already exists: a push whose answer was lost leaves one behind.
+    setup: (t) => [{ route: "POST /git/{owner}/{repo}.git/git-receive-pack", path: git(t, "git-receive-pack"), status: 502, afterAction: true }],
+  },
   { name: "create-pull", route: "POST /repos/{owner}/{repo}/pulls", path: (t) => `/repos/acme/${t.target}/pulls` },
   {
     name: "list-comments",

@@ -201,7 +201,13 @@ function createOctokit(options: OctokitGitHubClientOptions): Client {
       // decides what a failure means and logs it with context.
       error: (message: string) => log.debug({ source: "octokit" }, message),
     },
-    retry: { retries: 3, retryAfterBaseValue: options.retryBaseMs ?? 1000 },
+    retry: {
+      retries: 3,
+      retryAfterBaseValue: options.retryBaseMs ?? 1000,
+      // 429 is a rate limit: the throttling plugin waits for its reset. Left to
+      // plugin-retry it would be retried within milliseconds, ignoring the reset.
+      doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
+    },
     throttle: {
       id: "agent-runner",
       retryAfterBaseValue: 1000,

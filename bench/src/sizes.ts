@@ -48,7 +48,7 @@ export const FULL: Sizes = {
   throttled: { tasks: 100, targets: 10, workers: 2, concurrency: 4, writesPerMinute: 76 },
   enqueue: { issues: 10_000, pollIntervalSeconds: 10 },
   cloneCost: { commits: 5_000, files: 2_000, fileBytes: 11_000, changeBytes: 2_350, filesPerCommit: 2, tasks: 6, cloneRounds: 2 },
-  memory: { tasks: 500, targets: 10, concurrency: 4, latencyMs: 100, sampleMs: 1_000 },
+  memory: { tasks: 500, targets: 10, concurrency: 4, latencyMs: 100, sampleMs: 500 },
   trigger: { issues: 24, spanSeconds: 240, pollIntervalSeconds: 30 },
 };
 
@@ -58,6 +58,6 @@ export const QUICK: Sizes = {
   throttled: { tasks: 20, targets: 4, workers: 2, concurrency: 4, writesPerMinute: 76 },
   enqueue: { issues: 1_000, pollIntervalSeconds: 5 },
   cloneCost: { commits: 1_000, files: 400, fileBytes: 8_192, changeBytes: 2_048, filesPerCommit: 2, tasks: 4, cloneRounds: 1 },
-  memory: { tasks: 50, targets: 4, concurrency: 4, latencyMs: 100, sampleMs: 1_000 },
+  memory: { tasks: 50, targets: 4, concurrency: 4, latencyMs: 100, sampleMs: 200 },
   trigger: { issues: 8, spanSeconds: 20, pollIntervalSeconds: 5 },
 };

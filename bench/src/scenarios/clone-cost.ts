@@ -82,7 +82,7 @@ export async function cloneCost(ctx: BenchContext): Promise<ScenarioOutcome> {
         label: "Git phase, later tasks on the same repo (median)",
         value: round(disk.laterSeconds, 2),
         unit: "s",
-        note: `Mirror fetch + hard-linked local clone + checkout of every file; clone step median ${round(stepMedian(disk.later, "clone"), 2)} s over ${disk.later.length} tasks.`,
+        note: `Mirror fetch, then a pooled working tree updated from the mirror and reset (only changed files rewritten); clone step median ${round(stepMedian(disk.later, "clone"), 2)} s over ${disk.later.length} tasks.`,
       },
       {
         id: "git-phase-speedup",

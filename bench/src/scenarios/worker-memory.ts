@@ -5,7 +5,7 @@ import { sleep } from "../harness/wait-for.js";
 import type { BenchContext, ScenarioOutcome } from "../scenario.js";
 import { mean, round, slope } from "../stats.js";
 
-interface Sample {
+export interface Sample {
   readonly at: number;
   readonly completed: number;
   readonly rssBytes: number;
@@ -36,11 +36,18 @@ async function sampleMemory(fleet: Fleet, everyMs: number, signal: AbortSignal):
   return samples;
 }
 
-/** Mean of the samples taken while the completed count was within [from, to]. */
-function meanWithin(samples: readonly Sample[], from: number, to: number, pick: (s: Sample) => number): number {
-  const window = samples.filter((s) => s.completed >= from && s.completed <= to).map(pick);
-  if (window.length === 0) throw new Error(`no memory sample between ${from} and ${to} completed tasks`);
-  return mean(window);
+/**
+ * Mean of the samples taken while the completed count was within [from, to].
+ * A fast batch can finish a band between two scrapes: then the samples
+ * nearest to the band (by completed count) stand for it.
+ */
+export function meanWithin(samples: readonly Sample[], from: number, to: number, pick: (s: Sample) => number): number {
+  if (samples.length === 0) throw new Error("no memory sample at all");
+  const window = samples.filter((s) => s.completed >= from && s.completed <= to);
+  if (window.length > 0) return mean(window.map(pick));
+  const distance = (s: Sample): number => (s.completed < from ? from - s.completed : s.completed - to);
+  const nearest = Math.min(...samples.map(distance));
+  return mean(samples.filter((s) => distance(s) === nearest).map(pick));
 }
 
 /**

@@ -43,6 +43,9 @@ export async function startWorkerService(config: Config, log: Logger, overrides:
       token: config.githubToken,
       cacheDir: path.join(config.workspaceDir, "mirrors"),
       logger: log,
+      // An external agent command could tamper with a tree's .git in ways the
+      // reset does not undo; its tasks always get a fresh tree.
+      ...(config.changeHandler === "command" ? { maxIdleTreesPerRepo: 0 } : {}),
     }),
     repos: new RepoInfoCache(github),
     handler: overrides.handler ?? createTaskHandler(config),

@@ -114,6 +114,8 @@ async function runTask(
   const workspace = await timed(deps, log, "clone", () =>
     deps.git.checkout({ cloneUrl: repo.cloneUrl, defaultBranch: repo.defaultBranch, dir, signal }),
   );
+  // Only a job that ran to the end may hand its tree back for reuse; anything else deletes it.
+  let reusable = false;
   try {
     signal.throwIfAborted();
     const claim = await claimFirstFreeBranch(job, target, workspace, deps, context.attemptsMade > 0);
@@ -125,6 +127,7 @@ async function runTask(
       deps.metrics.pullRequest(existing.merged ? "merged" : "closed");
       const state = existing.merged ? "merged" : "closed";
       await report(log, job, dispatch, existing, state, true, deps);
+      reusable = true;
       return { pullUrl: existing.htmlUrl, pullState: state, branch: claim.branch };
     }
     const branchExists = claim.claim.kind === "ours" && claim.claim.branchExists;
@@ -133,9 +136,10 @@ async function runTask(
       upsertPull(target, task, summary, repo.defaultBranch, existing, deps),
     );
     await timed(deps, log, "report", () => report(log, job, dispatch, pull, state, preExisting, deps));
+    reusable = !signal.aborted;
     return { pullUrl: pull.htmlUrl, pullState: state, branch: claim.branch };
   } finally {
-    await workspace.dispose();
+    await workspace.dispose({ reusable });
   }
 }
 

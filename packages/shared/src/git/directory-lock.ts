@@ -93,6 +93,10 @@ class HeldLock implements DirectoryLock {
  * breakers, and the owner is re-read under it, so a waiter that saw the old
  * holder cannot delete the lock a faster waiter has just taken.
  */
+export async function breakStaleDirectoryLock(path: string, staleMs: number = DEFAULT_STALE_MS): Promise<void> {
+  await breakIfStale(path, staleMs);
+}
+
 async function breakIfStale(path: string, staleMs: number): Promise<void> {
   const seen = await readOwner(path);
   if (seen === undefined || !isStale(seen, staleMs)) return;

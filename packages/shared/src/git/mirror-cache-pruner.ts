@@ -3,6 +3,7 @@ import { readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { tryAcquireDirectoryLock } from "./directory-lock.js";
 import type { MirrorCacheLayout } from "./mirror-cache-layout.js";
+import { evictIdleTrees } from "./tree-pool.js";
 
 export interface MirrorCachePruneOptions {
   readonly layout: MirrorCacheLayout;
@@ -31,6 +32,7 @@ const LEFTOVER_AGE_MS = 24 * 60 * 60 * 1000;
 export async function pruneMirrorCache(options: MirrorCachePruneOptions): Promise<string[]> {
   const entries = await readdir(options.layout.cacheDir);
   await removeLeftovers(options.layout, entries);
+  await removeOrphanedTrees(options, entries);
   const usages = await readUsages(options.layout, entries);
   usages.sort((a, b) => a.lastUsedMs - b.lastUsedMs);
   let totalBytes = usages.reduce((sum, usage) => sum + usage.sizeBytes, 0);
@@ -43,6 +45,8 @@ export async function pruneMirrorCache(options: MirrorCachePruneOptions): Promis
     if (await evict(options, usage.key)) {
       totalBytes -= usage.sizeBytes;
       evicted.push(usage.key);
+      // Pooled trees go with their mirror; trees in use stay until their job is done.
+      await evictIdleTrees(options.layout, usage.key, options.lockStaleMs);
     }
   }
   return evicted;
@@ -88,6 +92,16 @@ async function evict(options: MirrorCachePruneOptions, key: string): Promise<boo
     return false;
   } finally {
     await lock.release();
+  }
+}
+
+/** Idle trees whose mirror is gone (evicted while one of its trees was in use). */
+async function removeOrphanedTrees(options: MirrorCachePruneOptions, entries: string[]): Promise<void> {
+  const mirrors = new Set(entries.map((entry) => options.layout.keyOfMirrorEntry(entry)));
+  for (const entry of entries) {
+    const key = options.layout.keyOfTreesEntry(entry);
+    if (key === undefined || mirrors.has(key) || options.keep.has(key)) continue;
+    await evictIdleTrees(options.layout, key, options.lockStaleMs);
   }
 }
 

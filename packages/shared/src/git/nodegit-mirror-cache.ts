@@ -56,6 +56,25 @@ export class NodegitMirrorCache {
     return key;
   }
 
+  /**
+   * Brings the mirror up to date, then fetches it into the existing clone at
+   * `treeDir` with prune, so the clone's origin/* equal the remote's branches
+   * as of this fetch. Both happen under the mirror's locks: the mirror is never
+   * read while another job renames or rebuilds it.
+   */
+  async updateTree(request: CheckoutRequest, treeDir: string): Promise<string> {
+    const key = this.options.layout.keyFor(request.cloneUrl);
+    await this.withLocks(key, request.signal, async () => {
+      const started = Date.now();
+      await this.refreshMirror(key, request);
+      throwIfAborted(request.signal);
+      await fetchMirrorIntoTree(this.options.layout.mirrorDir(key), treeDir);
+      await this.markUsed(key);
+      this.options.logger.debug({ mirror: key, ms: Date.now() - started }, "pooled working tree updated from mirror");
+    });
+    return key;
+  }
+
   /** Deletes the mirror of `key` (taking its locks), so the next checkout rebuilds it from the remote. */
   async discard(key: string, signal?: AbortSignal): Promise<void> {
     await this.withLocks(key, signal, () => this.discardMirror(key));
@@ -202,6 +221,51 @@ async function cloneFromMirror(mirrorDir: string, request: CheckoutRequest): Pro
   try {
     // The working tree talks to the real remote from now on.
     NodeGit.Remote.setUrl(repo, REMOTE, request.cloneUrl);
+  } finally {
+    await repo.cleanup();
+  }
+}
+
+const TREE_FETCHSPEC = `+refs/heads/*:refs/remotes/${REMOTE}/*`;
+
+async function fetchMirrorIntoTree(mirrorDir: string, treeDir: string): Promise<void> {
+  const repo = await NodeGit.Repository.open(treeDir);
+  try {
+    const mirror = await NodeGit.Remote.createAnonymous(repo, mirrorDir);
+    await mirror.fetch([TREE_FETCHSPEC], { prune: FETCH_PRUNE, downloadTags: DOWNLOAD_TAGS_NONE }, "agent-runner: tree fetch");
+    // Prune by hand as well: the remote-tracking refs must be exactly the mirror's branches.
+    const mirrorRepo = await NodeGit.Repository.openBare(mirrorDir);
+    let branches: Map<string, NodeGit.Oid>;
+    try {
+      branches = new Map();
+      for (const ref of await mirrorRepo.getReferences()) {
+        if (ref.isSymbolic() || !ref.name().startsWith("refs/heads/")) continue;
+        branches.set(ref.name().slice("refs/heads/".length), ref.target());
+      }
+    } finally {
+      await mirrorRepo.cleanup();
+    }
+    const prefix = `refs/remotes/${REMOTE}/`;
+    for (const ref of await repo.getReferences()) {
+      const name = ref.name();
+      if (!name.startsWith(prefix)) continue;
+      const branch = name.slice(prefix.length);
+      if (ref.isSymbolic()) {
+        if (branch === "HEAD") continue;
+        NodeGit.Reference.remove(repo, name);
+        continue;
+      }
+      const tip = branches.get(branch);
+      if (tip === undefined) NodeGit.Reference.remove(repo, name);
+      else if (!ref.target().equal(tip)) throw new Error(`remote-tracking ref ${name} does not match the mirror after fetch`);
+    }
+    for (const branch of branches.keys()) {
+      try {
+        await repo.getReference(`${prefix}${branch}`);
+      } catch {
+        throw new Error(`remote-tracking ref for ${branch} missing after fetch`);
+      }
+    }
   } finally {
     await repo.cleanup();
   }

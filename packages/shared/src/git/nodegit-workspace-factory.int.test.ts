@@ -420,7 +420,9 @@ describe("NodegitWorkspaceFactory with a mirror cache", () => {
       expect(await filesContaining(dir, sandbox.tokens.owner)).toEqual([]);
     }
     expect(await readFile(join(workspace.dir, ".git/config"), "utf8")).toContain(`url = ${repo.cloneUrl}\n`);
-    expect((await readdir(cacheDir)).every((entry) => /^[0-9a-f]{64}\.git$/.test(entry))).toBe(true);
+    // A mirror, and the pool of working trees cloned from it (the one in use lives there too).
+    expect((await readdir(cacheDir)).every((entry) => /^[0-9a-f]{64}\.(?:git|trees)$/.test(entry))).toBe(true);
+    expect(workspace.dir.startsWith(cacheDir)).toBe(true);
   });
 
   it("sees commits and branches someone else pushed since the previous cached checkout", async () => {
@@ -635,7 +637,7 @@ describe("NodegitWorkspaceFactory with a mirror cache", () => {
     const cacheDir = await tempDir("cache");
     const factory = new NodegitWorkspaceFactory({ token: sandbox.tokens.owner, cacheDir, maxCacheAgeMs: 60_000 });
     await checkout(factory, a.cloneUrl);
-    const [mirrorA] = await readdir(cacheDir);
+    const [mirrorA] = (await readdir(cacheDir)).filter((e) => e.endsWith(".git"));
     const longAgo = new Date(Date.now() - 120_000);
     await utimes(join(cacheDir, mirrorA!, "agent-runner-cache.json"), longAgo, longAgo);
 

@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import NodeGit from "nodegit";
-import type { CommitInfo, GitAuthor, GitWorkspace } from "./git-workspace.js";
+import type { CommitInfo, DisposeOptions, GitAuthor, GitWorkspace } from "./git-workspace.js";
 import { runRemoteOperation } from "./nodegit-remote-operation.js";
 
 const REMOTE = "origin";
@@ -21,6 +21,8 @@ export interface NodegitWorkspaceOptions {
   readonly dir: string;
   readonly defaultBranch: string;
   readonly token: string;
+  /** Replaces deleting `dir` on dispose (a pooled tree goes back to its pool). */
+  readonly release?: (reusable: boolean) => Promise<void>;
 }
 
 /** A GitWorkspace over a nodegit Repository; created by NodegitWorkspaceFactory. */
@@ -29,6 +31,7 @@ export class NodegitWorkspace implements GitWorkspace {
   private readonly repo: NodeGit.Repository;
   private readonly defaultBranch: string;
   private readonly token: string;
+  private readonly release: ((reusable: boolean) => Promise<void>) | undefined;
   private branchesAtCheckout: ReadonlyMap<string, string> = new Map();
   private disposed = false;
 
@@ -37,6 +40,7 @@ export class NodegitWorkspace implements GitWorkspace {
     this.dir = options.dir;
     this.defaultBranch = options.defaultBranch;
     this.token = options.token;
+    this.release = options.release;
   }
 
   /** Wraps a freshly checked-out repository and snapshots its remote branches. */
@@ -108,11 +112,16 @@ export class NodegitWorkspace implements GitWorkspace {
     );
   }
 
-  async dispose(): Promise<void> {
+  async dispose(options: DisposeOptions = {}): Promise<void> {
     if (!this.disposed) {
       this.disposed = true;
       // Releases cached pack file handles/maps before the files go away.
       await this.repo.cleanup();
+    }
+    if (this.release !== undefined) {
+      // The pool deletes the tree unless the caller vouches for it; the first call decides.
+      await this.release(options.reusable === true);
+      return;
     }
     await rm(this.dir, { recursive: true, force: true });
   }

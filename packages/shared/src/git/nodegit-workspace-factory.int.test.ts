@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFile, mkdtemp, readdir, readFile, rm, truncate, utimes, writeFile, mkdir } from "node:fs/promises";
-import { hostname, tmpdir } from "node:os";
+import { copyFile, readdir, readFile, rm, truncate, utimes, writeFile, mkdir } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import NodeGit from "nodegit";
@@ -10,95 +10,44 @@ import { classifyError } from "../errors/classify-error.js";
 import { GitRemoteError } from "../errors/git-remote-error.js";
 import type { GitWorkspace } from "./git-workspace.js";
 import { NodegitWorkspaceFactory } from "./nodegit-workspace-factory.js";
-import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
+import type { Sandbox } from "@agent-runner/github-sandbox";
+import { filesContaining, GitTestFixture } from "./test-support/git-test-fixture.js";
 
 const run = promisify(execFile);
 const AUTHOR = { name: "Agent Runner", email: "agent@example.test" };
 const OWNER = "acme";
 
+const fixture = new GitTestFixture("repo");
 let sandbox: Sandbox;
-let scratch: string[] = [];
-let workspaces: GitWorkspace[] = [];
-let repoCounter = 0;
+const tempDir = (prefix: string): Promise<string> => fixture.tempDir(prefix);
+const createRepo = (files?: Record<string, string>) => fixture.createRepo(files);
+const checkout = (factory: NodegitWorkspaceFactory, cloneUrl: string, options?: { signal?: AbortSignal }): Promise<GitWorkspace> =>
+  fixture.checkout(factory, cloneUrl, options);
+const git = (args: string[], cwd?: string): Promise<string> => fixture.git(args, cwd);
+const pushAsSomeoneElse = (cloneUrl: string, branch: string, file: string): Promise<string> =>
+  fixture.pushAsSomeoneElse(cloneUrl, branch, file);
+const serverBranches = (name: string): Promise<Map<string, string>> => fixture.serverBranches(name);
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
+  sandbox = await fixture.start();
 });
 
 afterAll(async () => {
-  await sandbox.close();
+  await fixture.close();
 });
 
 afterEach(async () => {
   vi.restoreAllMocks();
   sandbox.admin.clearFaults();
-  await Promise.all(workspaces.map((w) => w.dispose()));
-  await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
-  workspaces = [];
-  scratch = [];
+  await fixture.cleanup();
 });
 
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
-  scratch.push(dir);
-  return dir;
-}
 
-async function createRepo(files: Record<string, string> = { "README.md": "# hello\n" }): Promise<{ name: string; cloneUrl: string }> {
-  repoCounter += 1;
-  const name = `repo-${process.pid}-${repoCounter}`;
-  const info = await sandbox.admin.createRepo({ owner: OWNER, name, defaultBranch: "main", files });
-  return { name, cloneUrl: info.clone_url };
-}
 
-async function checkout(
-  factory: NodegitWorkspaceFactory,
-  cloneUrl: string,
-  options: { signal?: AbortSignal } = {},
-): Promise<GitWorkspace> {
-  const parent = await tempDir("ws");
-  const workspace = await factory.checkout({ cloneUrl, defaultBranch: "main", dir: join(parent, "tree"), ...options });
-  workspaces.push(workspace);
-  return workspace;
-}
 
-/** git CLI as "someone else": the token goes in a header of this one command, never on disk. */
-async function git(args: string[], cwd?: string): Promise<string> {
-  const basic = Buffer.from(`x-access-token:${sandbox.tokens.owner}`).toString("base64");
-  const { stdout } = await run(
-    "git",
-    ["-c", `http.extraHeader=Authorization: Basic ${basic}`, "-c", "user.name=Someone", "-c", "user.email=someone@example.test", ...args],
-    { cwd },
-  );
-  return stdout;
-}
 
-async function pushAsSomeoneElse(cloneUrl: string, branch: string, file: string): Promise<string> {
-  const dir = await tempDir("other");
-  await git(["clone", "-q", cloneUrl, dir]);
-  await git(["checkout", "-q", "-B", branch], dir);
-  await writeFile(join(dir, file), `written by someone else at ${Date.now()}\n`);
-  await git(["add", "-A"], dir);
-  await git(["commit", "-qm", `someone else adds ${file}`], dir);
-  await git(["push", "-q", "origin", `${branch}:${branch}`], dir);
-  return (await git(["rev-parse", "HEAD"], dir)).trim();
-}
 
-async function serverBranches(name: string): Promise<Map<string, string>> {
-  const branches = await sandbox.admin.listBranches(OWNER, name);
-  return new Map(branches.map((b) => [b.name, b.sha]));
-}
 
-/** Every file under `dir` whose bytes contain `secret`. */
-async function filesContaining(dir: string, secret: string): Promise<string[]> {
-  const hits: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    if ((await readFile(path)).includes(secret)) hits.push(path);
-  }
-  return hits;
-}
 
 async function catchError(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -203,7 +152,7 @@ describe("NodegitWorkspaceFactory without a cache", () => {
       const factory = new NodegitWorkspaceFactory({ token: sandbox.tokens.owner, cacheDir });
       const parent = await tempDir("ws");
       const workspace = await factory.checkout({ cloneUrl: repo.cloneUrl, defaultBranch: "develop", dir: join(parent, "t") });
-      workspaces.push(workspace);
+      fixture.track(workspace);
 
       expect((await git(["symbolic-ref", "HEAD"], workspace.dir)).trim()).toBe("refs/heads/develop");
       expect((await git(["rev-parse", "HEAD"], workspace.dir)).trim()).toBe(developTip);
@@ -345,8 +294,7 @@ describe("NodegitWorkspaceFactory remote failures", () => {
   });
 
   it("fails with kind not_found when the token may not see a private repository", async () => {
-    repoCounter += 1;
-    const info = await sandbox.admin.createRepo({ owner: OWNER, name: `private-${process.pid}-${repoCounter}`, private: true });
+    const info = await sandbox.admin.createRepo({ owner: OWNER, name: `private-${process.pid}-${randomBytes(4).toString("hex")}`, private: true });
     const parent = await tempDir("ws");
 
     const error = await catchError(

@@ -3,7 +3,7 @@ import { classifyError } from "../errors/classify-error.js";
 import { scrubText } from "../logging/scrub-secrets.js";
 import type { RedisConnection } from "../redis/create-redis-connection.js";
 import { TASK_QUEUE_NAME } from "./task-queue.js";
-import { BACKOFF_TYPE, backoffDelay } from "./job-policy.js";
+import { backoffDelay } from "./job-policy.js";
 
 export interface TaskJobContext {
   readonly jobId: string;
@@ -147,4 +147,3 @@ function elapsed(job: Job): number {
   return Math.max(0, ((job.finishedOn ?? Date.now()) - start) / 1000);
 }
 
-export { BACKOFF_TYPE };

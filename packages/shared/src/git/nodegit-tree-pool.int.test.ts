@@ -4,44 +4,21 @@ import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promi
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { GitWorkspace } from "./git-workspace.js";
 import { NodegitWorkspaceFactory } from "./nodegit-workspace-factory.js";
 import type { Sandbox } from "@agent-runner/github-sandbox";
-import { filesContaining, GitTestFixture } from "./test-support/git-test-fixture.js";
+import { filesContaining, useGitTestFixture } from "./test-support/git-test-fixture.js";
 
 const run = promisify(execFile);
 const AUTHOR = { name: "Agent Runner", email: "agent@example.test" };
 
-const fixture = new GitTestFixture("pool");
+const { fixture, tempDir, createRepo, checkout, git, pushAsSomeoneElse, serverBranches } = useGitTestFixture("pool");
 let sandbox: Sandbox;
-const tempDir = (prefix: string): Promise<string> => fixture.tempDir(prefix);
-const createRepo = (files?: Record<string, string>) => fixture.createRepo(files);
-const checkout = (factory: NodegitWorkspaceFactory, cloneUrl: string, options?: { signal?: AbortSignal }): Promise<GitWorkspace> =>
-  fixture.checkout(factory, cloneUrl, options);
-const git = (args: string[], cwd?: string): Promise<string> => fixture.git(args, cwd);
-const pushAsSomeoneElse = (cloneUrl: string, branch: string, file: string): Promise<string> =>
-  fixture.pushAsSomeoneElse(cloneUrl, branch, file);
-const serverBranches = (name: string): Promise<Map<string, string>> => fixture.serverBranches(name);
 
-beforeAll(async () => {
-  sandbox = await fixture.start();
+beforeAll(() => {
+  sandbox = fixture.sandbox;
 });
-
-afterAll(async () => {
-  await fixture.close();
-});
-
-afterEach(async () => {
-  await fixture.cleanup();
-});
-
-
-
-
-
-
-
 
 /** Pooled tree directories (not locks, not snapshots) under the cache. */
 async function pooledTrees(cacheDir: string): Promise<string[]> {

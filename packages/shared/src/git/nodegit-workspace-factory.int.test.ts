@@ -5,49 +5,28 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import NodeGit from "nodegit";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { classifyError } from "../errors/classify-error.js";
 import { GitRemoteError } from "../errors/git-remote-error.js";
-import type { GitWorkspace } from "./git-workspace.js";
 import { NodegitWorkspaceFactory } from "./nodegit-workspace-factory.js";
 import type { Sandbox } from "@agent-runner/github-sandbox";
-import { filesContaining, GitTestFixture } from "./test-support/git-test-fixture.js";
+import { filesContaining, useGitTestFixture } from "./test-support/git-test-fixture.js";
 
 const run = promisify(execFile);
 const AUTHOR = { name: "Agent Runner", email: "agent@example.test" };
 const OWNER = "acme";
 
-const fixture = new GitTestFixture("repo");
+const { fixture, tempDir, createRepo, checkout, git, pushAsSomeoneElse, serverBranches } = useGitTestFixture("repo");
 let sandbox: Sandbox;
-const tempDir = (prefix: string): Promise<string> => fixture.tempDir(prefix);
-const createRepo = (files?: Record<string, string>) => fixture.createRepo(files);
-const checkout = (factory: NodegitWorkspaceFactory, cloneUrl: string, options?: { signal?: AbortSignal }): Promise<GitWorkspace> =>
-  fixture.checkout(factory, cloneUrl, options);
-const git = (args: string[], cwd?: string): Promise<string> => fixture.git(args, cwd);
-const pushAsSomeoneElse = (cloneUrl: string, branch: string, file: string): Promise<string> =>
-  fixture.pushAsSomeoneElse(cloneUrl, branch, file);
-const serverBranches = (name: string): Promise<Map<string, string>> => fixture.serverBranches(name);
 
-beforeAll(async () => {
-  sandbox = await fixture.start();
-});
-
-afterAll(async () => {
-  await fixture.close();
+beforeAll(() => {
+  sandbox = fixture.sandbox;
 });
 
 afterEach(async () => {
   vi.restoreAllMocks();
   sandbox.admin.clearFaults();
-  await fixture.cleanup();
 });
-
-
-
-
-
-
-
 
 async function catchError(promise: Promise<unknown>): Promise<unknown> {
   try {

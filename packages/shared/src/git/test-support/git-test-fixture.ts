@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
 import type { GitWorkspace } from "../git-workspace.js";
 import type { NodegitWorkspaceFactory } from "../nodegit-workspace-factory.js";
@@ -112,4 +113,31 @@ export async function filesContaining(dir: string, secret: string): Promise<stri
     if ((await readFile(path)).includes(secret)) hits.push(path);
   }
   return hits;
+}
+
+/**
+ * Registers the suite's hooks (sandbox up before all, released after each and
+ * after all) and returns the fixture's helpers as plain functions.
+ */
+export function useGitTestFixture(repoPrefix: string) {
+  const fixture = new GitTestFixture(repoPrefix);
+  beforeAll(async () => {
+    await fixture.start();
+  });
+  afterAll(async () => {
+    await fixture.close();
+  });
+  afterEach(async () => {
+    await fixture.cleanup();
+  });
+  return {
+    fixture,
+    tempDir: (prefix: string) => fixture.tempDir(prefix),
+    createRepo: (files?: Record<string, string>) => fixture.createRepo(files),
+    checkout: (factory: NodegitWorkspaceFactory, cloneUrl: string, options?: { signal?: AbortSignal }) =>
+      fixture.checkout(factory, cloneUrl, options),
+    git: (args: string[], cwd?: string) => fixture.git(args, cwd),
+    pushAsSomeoneElse: (cloneUrl: string, branch: string, file: string) => fixture.pushAsSomeoneElse(cloneUrl, branch, file),
+    serverBranches: (name: string) => fixture.serverBranches(name),
+  };
 }

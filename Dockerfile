@@ -54,10 +54,10 @@ RUN pnpm --filter @agent-runner/worker deploy --legacy --prod --prefer-offline /
  && pnpm --filter @agent-runner/github-sandbox deploy --legacy --prefer-offline /out/sandbox
 
 # Fail the build here, not at run time, if the native addon did not build or load.
-RUN cd /out/worker/node_modules/@agent-runner/shared \
+# The poller does not depend on the git adapter: its tree must not hold nodegit at all.
+RUN cd /out/worker/node_modules/@agent-runner/git \
  && node -e "require('nodegit'); console.log('nodegit loads')" \
- && cd /out/poller/node_modules/@agent-runner/shared \
- && node -e "require('nodegit'); console.log('nodegit loads')"
+ && if find /out/poller/node_modules -name nodegit -print -quit | grep -q .; then echo "nodegit in the poller tree" >&2; exit 1; fi
 
 # ---------------------------------------------------------------------------------------------
 # runtime: what every service image shares. Only the shared libraries nodegit links against
@@ -92,6 +92,12 @@ CMD ["node", "dist/main.js"]
 # ---------------------------------------------------------------------------------------------
 FROM runtime AS worker
 USER root
+# bubblewrap: the change command runs in a bwrap sandbox (AGENT_SANDBOX=bubblewrap, the default). bwrap needs
+# user namespaces; a container whose seccomp/AppArmor profile refuses them fails the worker's start-up probe,
+# which names the cause.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends bubblewrap \
+ && rm -rf /var/lib/apt/lists/*
 RUN mkdir -p /work && chown node:node /work
 COPY --from=build --chown=root:root /out/worker /app
 ENV PORT=3001 \

@@ -4,10 +4,18 @@ import { defineConfig } from "vitest/config";
 const src = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 // Workspace packages resolve to their sources, so tests never run against a stale dist/.
-const alias = {
-  "@agent-runner/shared": src("./packages/shared/src/index.ts"),
-  "@agent-runner/github-sandbox": src("./packages/github-sandbox/src/index.ts"),
-};
+// Sub-path entries (`/testing`) come first: an alias matches by prefix.
+const alias = [
+  { find: "@agent-runner/core/testing", replacement: src("./packages/core/src/testing.ts") },
+  ...["core", "github", "git", "runtime", "github-sandbox"].map((name) => ({
+    find: new RegExp(`^@agent-runner/${name}$`),
+    replacement: src(`./packages/${name}/src/index.ts`),
+  })),
+  ...["poller", "worker"].map((name) => ({
+    find: new RegExp(`^@agent-runner/${name}$`),
+    replacement: src(`./services/${name}/src/index.ts`),
+  })),
+];
 
 const common = { alias, environment: "node" as const, restoreMocks: true };
 

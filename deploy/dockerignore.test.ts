@@ -46,9 +46,9 @@ const rules = parseDockerignore(readFileSync(repoPath(".dockerignore"), "utf8"))
 describe(".dockerignore", () => {
   it.each([
     "node_modules/vitest/package.json",
-    "packages/shared/node_modules/zod/package.json",
+    "packages/core/node_modules/zod/package.json",
     "services/worker/dist/main.js",
-    "packages/shared/dist/index.js",
+    "packages/git/dist/index.js",
     "services/worker/tsconfig.tsbuildinfo",
     ".git/HEAD",
     ".env",
@@ -65,8 +65,8 @@ describe(".dockerignore", () => {
     "pnpm-workspace.yaml",
     "tsconfig.base.json",
     "tsconfig.build.json",
-    "packages/shared/package.json",
-    "packages/shared/src/index.ts",
+    "packages/runtime/package.json",
+    "packages/core/src/index.ts",
     "packages/github-sandbox/src/index.ts",
     "services/poller/src/main.ts",
     "services/worker/tsconfig.json",

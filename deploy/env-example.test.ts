@@ -1,26 +1,32 @@
 import { readFileSync } from "node:fs";
+import { pollerEnvShape } from "@agent-runner/poller";
+import { workerEnvShape } from "@agent-runner/worker";
 import { describe, expect, it } from "vitest";
 import { repoPath } from "./test-support/tools.js";
 
-const loadConfig = readFileSync(repoPath("packages/shared/src/config/load-config.ts"), "utf8");
 const envExample = readFileSync(repoPath(".env.example"), "utf8");
 const composeText = readFileSync(repoPath("docker-compose.yml"), "utf8");
 
-/** The environment variables load-config.ts's zod schema reads, with the literal defaults it applies. */
+type SchemaField = { safeParse(value: unknown): { success: boolean; data?: unknown } };
+
+/** The environment variables the services' schemas read, with the default each applies (as .env.example would write it). */
 function schemaVariables(): Map<string, string | undefined> {
-  const start = loadConfig.indexOf("const envSchema = z.object({");
-  expect(start, "load-config.ts no longer declares `const envSchema = z.object({`").toBeGreaterThanOrEqual(0);
-  const body = loadConfig.slice(start, loadConfig.indexOf("\n});", start));
-  const keys = [...body.matchAll(/^ {2}([A-Z][A-Z0-9_]*):/gm)];
   const variables = new Map<string, string | undefined>();
-  keys.forEach((match, i) => {
-    const definition = body.slice(match.index, keys[i + 1]?.index ?? body.length);
-    const literal =
-      /positiveInt\((\d+)\)/.exec(definition)?.[1] ??
-      /\.default\(\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|true|false)\s*\)/.exec(definition)?.[1];
-    variables.set(match[1]!, literal?.startsWith('"') ? (JSON.parse(literal) as string) : literal);
-  });
+  for (const shape of [pollerEnvShape, workerEnvShape] as Record<string, SchemaField>[]) {
+    for (const [name, field] of Object.entries(shape)) {
+      const parsed = field.safeParse(undefined);
+      const value: unknown = parsed.success ? parsed.data : undefined;
+      variables.set(name, asEnvText(value));
+    }
+  }
   return variables;
+}
+
+/** How .env.example writes a parsed default: lists comma-separated, numbers and booleans as literals. */
+function asEnvText(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value.join(",");
+  return typeof value === "string" ? value : JSON.stringify(value);
 }
 
 interface Documented {
@@ -51,17 +57,17 @@ const DOCUMENTED_DIFFERENTLY: Record<string, string> = {
 };
 
 describe(".env.example", () => {
-  it("finds the variables of load-config.ts's schema", () => {
+  it("finds the variables of the services' schemas", () => {
     expect(schema.size).toBeGreaterThanOrEqual(20);
     expect([...schema.keys()]).toEqual(expect.arrayContaining(["GITHUB_TOKEN", "DISPATCH_REPO", "REDIS_URL"]));
   });
 
-  it("documents only variables that load-config.ts reads", () => {
-    const unknown = forServices.map((variable) => variable.name).filter((name) => !schema.has(name) || !loadConfig.includes(name));
+  it("documents only variables that the services read", () => {
+    const unknown = forServices.map((variable) => variable.name).filter((name) => !schema.has(name));
     expect(unknown).toEqual([]);
   });
 
-  it("documents every variable that load-config.ts reads", () => {
+  it("documents every variable that the services read", () => {
     const names = new Set(forServices.map((variable) => variable.name));
     expect([...schema.keys()].filter((name) => !names.has(name))).toEqual([]);
   });
@@ -71,7 +77,7 @@ describe(".env.example", () => {
     expect(names.filter((name, i) => names.indexOf(name) !== i)).toEqual([]);
   });
 
-  it("shows the default that load-config.ts applies for each variable with a literal default", () => {
+  it("shows the default that the services apply for each variable with a literal default", () => {
     for (const variable of forServices) {
       const codeDefault = schema.get(variable.name);
       if (codeDefault === undefined || variable.name in DOCUMENTED_DIFFERENTLY) continue;

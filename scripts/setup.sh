@@ -5,9 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PNPM_VERSION=10.34.9
+# node-gyp compiles nodegit with every core (a cold build is several minutes even so).
+export JOBS="${JOBS:-max}"
 # Build prerequisites of nodegit (compiled from source) plus the servers and
 # tools the tests drive. Keep in sync with the Dockerfile's build stage.
-APT_PACKAGES=(libkrb5-dev libssl-dev python3 make g++ git redis-server)
+# bubblewrap: the worker runs the change command in a bwrap sandbox (AGENT_SANDBOX).
+APT_PACKAGES=(libkrb5-dev libssl-dev python3 make g++ git redis-server bubblewrap)
 APT_TEST_PACKAGES=(prometheus chromium docker-compose)
 
 log() { [ "${QUIET:-}" = 1 ] || echo "setup: $*"; }

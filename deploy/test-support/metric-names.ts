@@ -1,36 +1,26 @@
+import { POLLER_METRICS } from "@agent-runner/poller";
+import { GITHUB_METRICS, QUEUE_METRICS } from "@agent-runner/runtime";
+import { WORKER_METRICS } from "@agent-runner/worker";
+
+type MetricType = "counter" | "gauge" | "histogram";
+
 /**
- * The metric names the services export (see packages/shared/src/metrics and the services'
- * metrics modules). Alert rules and the Grafana dashboard may use these, `up`, and the one
+ * The metric names the services export, read from the modules that register
+ * them. Alert rules and the Grafana dashboard may use these, `up`, and the one
  * default Node metric the dashboard shows.
  */
-export const SERVICE_METRICS = {
-  counter: [
-    "agent_runner_polls_total",
-    "agent_runner_issues_seen_total",
-    "agent_runner_tasks_enqueued_total",
-    "agent_runner_duplicate_tasks_skipped_total",
-    "agent_runner_invalid_issues_total",
-    "agent_runner_jobs_total",
-    "agent_runner_pull_requests_total",
-    "agent_runner_github_requests_total",
-    "agent_runner_github_not_modified_total",
-  ],
-  gauge: [
-    "agent_runner_last_successful_poll_timestamp_seconds",
-    "agent_runner_active_jobs",
-    "agent_runner_github_rate_limit_remaining",
-    "agent_runner_github_rate_limit_limit",
-    "agent_runner_queue_jobs",
-    "agent_runner_queue_oldest_waiting_age_seconds",
-  ],
-  histogram: [
-    "agent_runner_poll_duration_seconds",
-    "agent_runner_job_duration_seconds",
-    "agent_runner_step_duration_seconds",
-    "agent_runner_change_step_duration_seconds",
-    "agent_runner_github_request_duration_seconds",
-  ],
-} as const;
+const EXPORTED: readonly { readonly name: string; readonly type: MetricType }[] = [
+  ...Object.values(GITHUB_METRICS),
+  ...Object.values(QUEUE_METRICS),
+  ...Object.values(POLLER_METRICS),
+  ...Object.values(WORKER_METRICS),
+];
+
+export const SERVICE_METRICS: Readonly<Record<MetricType, readonly string[]>> = {
+  counter: EXPORTED.filter((m) => m.type === "counter").map((m) => m.name),
+  gauge: EXPORTED.filter((m) => m.type === "gauge").map((m) => m.name),
+  histogram: EXPORTED.filter((m) => m.type === "histogram").map((m) => m.name),
+};
 
 /** Prometheus' own per-target series, and the default Node metric the dashboard uses. */
 const OTHER_SERIES = ["up", "process_resident_memory_bytes"];

@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { NodegitWorkspaceFactory } from "@agent-runner/shared";
+import { NodegitWorkspaceFactory } from "@agent-runner/git";
 import { git } from "./git-cli.js";
 
 /** A clone URL with the token as Basic-auth password, for the git CLI only (never logged). */

@@ -3,7 +3,7 @@ import { CleanupStack } from "../harness/cleanup-stack.js";
 import { Fleet } from "../harness/fleet.js";
 import { openQueue } from "../harness/task-queue.js";
 import { sleep, waitFor } from "../harness/wait-for.js";
-import { jobIdForTask } from "@agent-runner/shared";
+import { jobIdForTask } from "@agent-runner/core";
 import { GITHUB_LATENCY_MS, type BenchContext, type ScenarioOutcome } from "../scenario.js";
 import { percentile, round } from "../stats.js";
 

@@ -1,4 +1,4 @@
-import type { RedisConnection } from "@agent-runner/shared";
+import type { RedisConnection } from "@agent-runner/runtime";
 
 /** Remembers which issue versions were already answered, so a poll never repeats a comment. */
 export interface AnswerLedger {

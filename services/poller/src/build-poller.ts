@@ -2,13 +2,13 @@ import {
   buildServiceFoundation,
   redisAnswers,
   startOpsServer,
-  type Config,
   type Logger,
   type OpsServer,
-} from "@agent-runner/shared";
+} from "@agent-runner/runtime";
 import { RedisAnswerLedger } from "./answer-ledger.js";
 import { DispatchPoller } from "./dispatch-poller.js";
 import { PollLoop } from "./poll-loop.js";
+import type { PollerConfig } from "./poller-config.js";
 import { createPollerMetrics } from "./poller-metrics.js";
 
 export interface PollerService {
@@ -18,7 +18,7 @@ export interface PollerService {
 }
 
 /** Wires the poller from a loaded config: every dependency is built here and passed down. */
-export async function startPollerService(config: Config, log: Logger, fetchImpl?: typeof fetch): Promise<PollerService> {
+export async function startPollerService(config: PollerConfig, log: Logger, fetchImpl?: typeof fetch): Promise<PollerService> {
   const { registry, redis, queue, github } = buildServiceFoundation(config, log, fetchImpl === undefined ? {} : { fetch: fetchImpl });
   const metrics = createPollerMetrics(registry);
   const poller = new DispatchPoller({

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createLogger, GitHubApiError } from "@agent-runner/shared";
-import { FakeGitHubClient } from "../../../packages/shared/src/test-support/fake-github-client.js";
-import { FakeTaskQueue } from "../../../packages/shared/src/test-support/fake-task-queue.js";
+import { createLogger } from "@agent-runner/runtime";
+import { GitHubApiError } from "@agent-runner/core";
+import { FakeGitHubClient } from "@agent-runner/core/testing";
+import { FakeTaskQueue } from "@agent-runner/core/testing";
 import type { AnswerLedger } from "./answer-ledger.js";
 import { DispatchPoller } from "./dispatch-poller.js";
 import type { PollerMetrics } from "./poller-metrics.js";

@@ -2,10 +2,10 @@ import {
   formatRepoRef,
   type DispatchIssue,
   type GitHubClient,
-  type Logger,
   type TaskJob,
   type TaskQueue,
-} from "@agent-runner/shared";
+} from "@agent-runner/core";
+import { type Logger } from "@agent-runner/runtime";
 import type { AnswerLedger } from "./answer-ledger.js";
 import { decideIssue, type IssuePolicy } from "./issue-decision.js";
 import type { PollerMetrics } from "./poller-metrics.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DispatchIssue } from "@agent-runner/shared";
+import type { DispatchIssue } from "@agent-runner/core";
 import { decideIssue, type IssuePolicy } from "./issue-decision.js";
 
 const policy: IssuePolicy = {

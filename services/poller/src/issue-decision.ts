@@ -5,7 +5,7 @@ import {
   type DispatchIssue,
   type ParsedDispatchTask,
   type RepoRef,
-} from "@agent-runner/shared";
+} from "@agent-runner/core";
 
 export interface IssuePolicy {
   readonly dispatchRepo: RepoRef;

@@ -1,4 +1,5 @@
-import { runService } from "@agent-runner/shared";
+import { runService } from "@agent-runner/runtime";
 import { startPollerService } from "./build-poller.js";
+import { pollerConfigSchema } from "./poller-config.js";
 
-runService("poller", (config, log) => startPollerService(config, log));
+runService("poller", pollerConfigSchema, (config, log) => startPollerService(config, log));

@@ -1,4 +1,5 @@
-import { classifyError, type Logger } from "@agent-runner/shared";
+import { classifyError, sleep } from "@agent-runner/core";
+import { type Logger } from "@agent-runner/runtime";
 import type { DispatchPoller } from "./dispatch-poller.js";
 import type { PollerMetrics } from "./poller-metrics.js";
 
@@ -60,20 +61,8 @@ export class PollLoop {
         waitMs = verdict.kind === "rate_limited" ? Math.max(verdict.retryAfterMs ?? backoff, 1000) : backoff;
         this.options.log.error({ err: error, verdict, failures, retryInMs: waitMs }, "poll failed");
       }
-      await sleep(waitMs, signal);
+      // A stop request ends the wait; the loop condition then ends the loop.
+      await sleep(waitMs, signal).catch(() => undefined);
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }

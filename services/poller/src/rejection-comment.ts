@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { DispatchIssue } from "@agent-runner/shared";
+import type { DispatchIssue } from "@agent-runner/core";
 
 /**
  * The answer to an issue the poller cannot accept. Its marker names the

@@ -1,4 +1,4 @@
-import type { PullRequest } from "@agent-runner/shared";
+import type { PullRequest } from "@agent-runner/core";
 import { taskIdInBody } from "./report/markers.js";
 
 export type BranchClaim =

@@ -2,23 +2,24 @@ import path from "node:path";
 import {
   BullMqTaskWorker,
   DEFAULT_BACKOFF_MS,
-  NodegitWorkspaceFactory,
   buildServiceFoundation,
-  classifyError,
   redisAnswers,
   startOpsServer,
-  type Config,
   type Logger,
   type OpsServer,
-} from "@agent-runner/shared";
+} from "@agent-runner/runtime";
+import { NodegitWorkspaceFactory } from "@agent-runner/git";
+import { classifyError } from "@agent-runner/core";
 import { createTaskHandler } from "./change/create-task-handler.js";
 import type { TaskHandler } from "./change/task-handler.js";
 import { processTask } from "./process-task.js";
 import { RepoInfoCache } from "./repo-info-cache.js";
+import type { WorkerConfig } from "./worker-config.js";
 import { createWorkerMetrics } from "./worker-metrics.js";
 
 export interface WorkerService {
   readonly ops: OpsServer;
+  readonly stopDeadlineMs: number;
   /** Stops taking jobs, lets active ones finish (or aborts them when forced), closes connections. */
   stop(force?: boolean): Promise<void>;
 }
@@ -33,7 +34,7 @@ export interface WorkerOverrides {
 }
 
 /** Wires one worker process from its config. */
-export async function startWorkerService(config: Config, log: Logger, overrides: WorkerOverrides = {}): Promise<WorkerService> {
+export async function startWorkerService(config: WorkerConfig, log: Logger, overrides: WorkerOverrides = {}): Promise<WorkerService> {
   const backoffMs = overrides.backoffMs ?? DEFAULT_BACKOFF_MS;
   const { registry, redis, queue, github } = buildServiceFoundation(config, log, { ...overrides, backoffMs });
   const metrics = createWorkerMetrics(registry);
@@ -45,7 +46,7 @@ export async function startWorkerService(config: Config, log: Logger, overrides:
       logger: log,
       // An external agent command could tamper with a tree's .git in ways the
       // reset does not undo; its tasks always get a fresh tree.
-      ...(config.changeHandler === "command" ? { maxIdleTreesPerRepo: 0 } : {}),
+      ...(config.change.handler === "command" ? { maxIdleTreesPerRepo: 0 } : {}),
     }),
     repos: new RepoInfoCache(github),
     handler: overrides.handler ?? createTaskHandler(config),
@@ -55,7 +56,6 @@ export async function startWorkerService(config: Config, log: Logger, overrides:
       agentEmail: config.agentEmail,
       allowedTargetRepos: config.allowedTargetRepos,
       workspaceDir: config.workspaceDir,
-      retryOnTimeout: config.taskRetryOnTimeout,
     },
     metrics,
     log,
@@ -82,7 +82,8 @@ export async function startWorkerService(config: Config, log: Logger, overrides:
         throw error;
       }
     },
-    hooks: { onError: (error) => log.error({ err: error }, "queue worker error") },
+    retryOnTimeout: config.taskRetryOnTimeout,
+    onError: (error) => log.error({ err: error }, "queue worker error"),
     secrets: [config.githubToken],
   });
   const ops = await startOpsServer({
@@ -101,6 +102,8 @@ export async function startWorkerService(config: Config, log: Logger, overrides:
   log.info({ concurrency: config.workerConcurrency, handler: deps.handler.name }, "worker started");
   return {
     ops,
+    // A graceful stop lets active jobs run to their timeout.
+    stopDeadlineMs: config.taskTimeoutMs + 30_000,
     async stop(force = false) {
       await worker.close(force);
       await ops.close();

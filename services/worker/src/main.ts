@@ -1,4 +1,5 @@
-import { runService } from "@agent-runner/shared";
+import { runService } from "@agent-runner/runtime";
 import { startWorkerService } from "./build-worker.js";
+import { workerConfigSchema } from "./worker-config.js";
 
-runService("worker", (config, log) => startWorkerService(config, log));
+runService("worker", workerConfigSchema, (config, log) => startWorkerService(config, log));

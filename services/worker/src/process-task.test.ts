@@ -7,12 +7,11 @@ import {
   PermanentTaskError,
   RepoNotFoundError,
   TargetNotAllowedError,
-  createLogger,
   type TaskJob,
-  type TaskJobContext,
-} from "@agent-runner/shared";
-import { FakeGitHubClient } from "../../../packages/shared/src/test-support/fake-github-client.js";
-import { FakeGitWorkspaceFactory, FakeRemote } from "../../../packages/shared/src/test-support/fake-git-workspace.js";
+} from "@agent-runner/core";
+import { createLogger, type TaskJobContext } from "@agent-runner/runtime";
+import { FakeGitHubClient } from "@agent-runner/core/testing";
+import { FakeGitWorkspaceFactory, FakeRemote } from "@agent-runner/core/testing";
 import { TraceTaskHandler } from "./change/trace-task-handler.js";
 import type { TaskHandler } from "./change/task-handler.js";
 import { processTask, type ProcessTaskDeps, type TaskMetricsSink } from "./process-task.js";
@@ -54,7 +53,6 @@ describe("processTask", () => {
         agentEmail: "agent@example.com",
         allowedTargetRepos: ["acme/*"],
         workspaceDir,
-        retryOnTimeout: false,
       },
       metrics: noMetrics,
       log: silent,

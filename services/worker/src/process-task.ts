@@ -7,7 +7,6 @@ import {
   NoChangesError,
   RepoNotFoundError,
   TargetNotAllowedError,
-  TaskTimedOutError,
   TaskTimeoutError,
   branchNameFor,
   candidatePrefixes,
@@ -19,13 +18,12 @@ import {
   type GitHubClient,
   type GitWorkspace,
   type GitWorkspaceFactory,
-  type Logger,
   type PullRequest,
   type RepoInfo,
   type RepoRef,
   type TaskJob,
-  type TaskJobContext,
-} from "@agent-runner/shared";
+} from "@agent-runner/core";
+import { type Logger, type TaskJobContext } from "@agent-runner/runtime";
 import { claimBranch, commitMessage } from "./branch-ownership.js";
 import type { ChangeTask, TaskHandler } from "./change/task-handler.js";
 import { doneMarker, failedMarker } from "./report/markers.js";
@@ -52,7 +50,6 @@ export interface ProcessTaskSettings {
   readonly agentEmail: string;
   readonly allowedTargetRepos: readonly string[];
   readonly workspaceDir: string;
-  readonly retryOnTimeout: boolean;
 }
 
 export interface ProcessTaskDeps {
@@ -92,7 +89,7 @@ export async function processTask(context: TaskJobContext, deps: ProcessTaskDeps
     log.info({ pull: outcome.pullUrl, state: outcome.pullState, branch: outcome.branch }, "task done");
     return outcome;
   } catch (raw) {
-    const error = timeoutAware(raw, context.signal, deps.settings.retryOnTimeout);
+    const error = timeoutAware(raw, context.signal);
     await reportFailure(error, job, dispatch, context, deps, log).catch((reportError: unknown) =>
       log.warn({ err: reportError }, "could not report the failure on the dispatch issue"),
     );
@@ -323,12 +320,9 @@ function describe(error: unknown): string {
   return text.length > 500 ? `${text.slice(0, 497)}...` : text;
 }
 
-function timeoutAware(error: unknown, signal: AbortSignal, retryOnTimeout: boolean): unknown {
-  const timeout = signal.aborted && signal.reason instanceof TaskTimeoutError ? signal.reason : error;
-  if (timeout instanceof TaskTimeoutError && !retryOnTimeout) {
-    return new TaskTimedOutError(timeout.message, `the task ran longer than its timeout (${timeout.message})`);
-  }
-  return error;
+/** Whatever a step threw when the deadline aborted it, the task failed because of the deadline. */
+function timeoutAware(error: unknown, signal: AbortSignal): unknown {
+  return signal.aborted && signal.reason instanceof TaskTimeoutError ? signal.reason : error;
 }
 
 function parseJob(data: unknown): TaskJob {

@@ -1,4 +1,4 @@
-import type { GitHubClient, RepoInfo, RepoRef } from "@agent-runner/shared";
+import type { GitHubClient, RepoInfo, RepoRef } from "@agent-runner/core";
 
 /**
  * Repository metadata (clone URL, default branch) changes rarely; caching it

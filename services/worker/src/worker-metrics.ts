@@ -1,6 +1,17 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Step, TaskMetricsSink } from "./process-task.js";
 
+/** The series this module exports: alert rules and the dashboard are checked against these names. */
+export const WORKER_METRICS = {
+  jobs: { name: "agent_runner_jobs_total", type: "counter" },
+  jobDuration: { name: "agent_runner_job_duration_seconds", type: "histogram" },
+  steps: { name: "agent_runner_step_duration_seconds", type: "histogram" },
+  pulls: { name: "agent_runner_pull_requests_total", type: "counter" },
+  active: { name: "agent_runner_active_jobs", type: "gauge" },
+  change: { name: "agent_runner_change_step_duration_seconds", type: "histogram" },
+} as const;
+
+
 export interface WorkerMetrics extends TaskMetricsSink {
   jobStarted(): void;
   jobFinished(outcome: "completed" | "failed" | "retried", seconds: number): void;
@@ -10,37 +21,37 @@ const STEP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
 
 export function createWorkerMetrics(registry: Registry): WorkerMetrics {
   const jobs = new Counter({
-    name: "agent_runner_jobs_total",
+    name: WORKER_METRICS.jobs.name,
     help: "Finished job attempts by outcome",
     labelNames: ["outcome"] as const,
     registers: [registry],
   });
   const jobDuration = new Histogram({
-    name: "agent_runner_job_duration_seconds",
+    name: WORKER_METRICS.jobDuration.name,
     help: "Duration of one job attempt",
     buckets: STEP_BUCKETS,
     registers: [registry],
   });
   const steps = new Histogram({
-    name: "agent_runner_step_duration_seconds",
+    name: WORKER_METRICS.steps.name,
     help: "Duration of each step of a task",
     labelNames: ["step"] as const,
     buckets: STEP_BUCKETS,
     registers: [registry],
   });
   const pulls = new Counter({
-    name: "agent_runner_pull_requests_total",
+    name: WORKER_METRICS.pulls.name,
     help: "Pull requests by what the task did to them",
     labelNames: ["action"] as const,
     registers: [registry],
   });
   const active = new Gauge({
-    name: "agent_runner_active_jobs",
+    name: WORKER_METRICS.active.name,
     help: "Jobs this worker is processing now",
     registers: [registry],
   });
   const change = new Histogram({
-    name: "agent_runner_change_step_duration_seconds",
+    name: WORKER_METRICS.change.name,
     help: "Duration of the change step by handler and outcome",
     labelNames: ["handler", "outcome"] as const,
     buckets: STEP_BUCKETS,

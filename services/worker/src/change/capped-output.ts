@@ -1,4 +1,4 @@
-import { scrubText } from "@agent-runner/shared";
+import { scrubText } from "@agent-runner/core";
 
 export interface CappedOutputOptions {
   /** How much of the start and of the end to keep, in bytes. */

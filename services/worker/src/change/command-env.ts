@@ -1,4 +1,4 @@
-import { ConfigError } from "@agent-runner/shared";
+import { ConfigError } from "@agent-runner/core";
 
 /** Names a token for GitHub goes by; the change command must never hold one. */
 const REFUSED_NAMES = new Set(["GITHUB_TOKEN", "GH_TOKEN", "GITHUB_PAT", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"]);

@@ -1,7 +1,7 @@
 import { access, readFile, realpath, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { ChangeFailedError, ConfigError, TaskTimeoutError } from "@agent-runner/shared";
+import { ChangeFailedError, ConfigError, TaskTimeoutError } from "@agent-runner/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { CommandTaskHandler, type CommandTaskHandlerOptions } from "./command-task-handler.js";
 import { changeTask } from "./test-support/change-task.js";

@@ -1,7 +1,7 @@
 import { mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { ChangeFailedError, ConfigError } from "@agent-runner/shared";
+import { ChangeFailedError } from "@agent-runner/core";
 import { CappedOutput } from "./capped-output.js";
 import { allowlistedValues, buildCommandEnv, checkEnvAllowlist } from "./command-env.js";
 import { markdownFence } from "./markdown-fence.js";
@@ -42,7 +42,6 @@ export class CommandTaskHandler implements TaskHandler {
   private readonly outputCapBytes: number;
 
   constructor(private readonly options: CommandTaskHandlerOptions) {
-    if (options.argv.length === 0 || options.argv[0] === "") throw new ConfigError(["CHANGE_COMMAND must name a program"]);
     // Fail at startup, not on the first task, when the allowlist would expose the token.
     checkEnvAllowlist(options.envAllowlist, options.sourceEnv, options.secrets);
     this.killGraceMs = options.killGraceMs ?? 2_000;

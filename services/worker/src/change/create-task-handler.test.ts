@@ -1,12 +1,13 @@
-import { ConfigError, loadConfig } from "@agent-runner/shared";
+import { ConfigError, loadConfig } from "@agent-runner/core";
+import { workerConfigSchema, type WorkerConfig } from "../worker-config.js";
 import { describe, expect, it } from "vitest";
 import { createTaskHandler } from "./create-task-handler.js";
 
 // Built at run time so no token-shaped literal sits in the repository (secret scanners).
 const TOKEN = ["ghp", "fakeTokenValue1234567890abcdefABCDEF"].join("_");
 
-function config(extra: Record<string, string>): ReturnType<typeof loadConfig> {
-  return loadConfig({ GITHUB_TOKEN: TOKEN, DISPATCH_REPO: "acme/dispatch", ...extra }, "worker");
+function config(extra: Record<string, string>): WorkerConfig {
+  return loadConfig(workerConfigSchema, { GITHUB_TOKEN: TOKEN, DISPATCH_REPO: "acme/dispatch", ...extra });
 }
 
 describe("createTaskHandler", () => {

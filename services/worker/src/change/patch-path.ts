@@ -1,4 +1,4 @@
-import { ChangeFailedError } from "@agent-runner/shared";
+import { ChangeFailedError } from "@agent-runner/core";
 
 /**
  * Turns a path named by a patch into a safe repo-relative path, or refuses it.

@@ -1,5 +1,5 @@
 import { readFile, lstat } from "node:fs/promises";
-import { ChangeFailedError } from "@agent-runner/shared";
+import { ChangeFailedError } from "@agent-runner/core";
 import { resolveTreePath } from "./tree-path.js";
 
 /** A file as a patch sees it: its text (null when absent) and its executable bit. */

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { setTimeout as delay } from "node:timers/promises";
-import { TaskTimeoutError } from "@agent-runner/shared";
+import { TaskTimeoutError } from "@agent-runner/core";
 import { terminateProcessGroup } from "./process-group.js";
 
 export interface RunCommandOptions {

@@ -1,7 +1,7 @@
 import type { Stats } from "node:fs";
 import { lstat, realpath } from "node:fs/promises";
 import path from "node:path";
-import { ChangeFailedError } from "@agent-runner/shared";
+import { ChangeFailedError } from "@agent-runner/core";
 
 /**
  * The absolute path of a repo-relative path, after checking that reaching it

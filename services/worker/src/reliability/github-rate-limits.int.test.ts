@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BullMqTaskQueue, type TaskJob } from "@agent-runner/shared";
+import { BullMqTaskQueue } from "@agent-runner/runtime";
+import { type TaskJob } from "@agent-runner/core";
 import { startSandbox, type RequestLogEntry, type Sandbox } from "@agent-runner/github-sandbox";
 import { formatA, startPipeline, waitFor, type Pipeline } from "../test-support/pipeline-harness.js";
 import { auditTasks, type DispatchedTask } from "../test-support/task-audit.js";

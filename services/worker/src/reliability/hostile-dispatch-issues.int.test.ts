@@ -1,6 +1,6 @@
 import { Queue, type Job } from "bullmq";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { jobIdForTask, type TaskJob } from "@agent-runner/shared";
+import { jobIdForTask, type TaskJob } from "@agent-runner/core";
 import { startSandbox, type CreateIssueInput, type Sandbox } from "@agent-runner/github-sandbox";
 import { formatA, startPipeline, waitFor, type Pipeline } from "../test-support/pipeline-harness.js";
 

@@ -5,7 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChangeFailedError } from "@agent-runner/shared";
+import { ChangeFailedError } from "@agent-runner/core";
 import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
 import type { TaskHandler } from "../change/task-handler.js";
 import { TraceTaskHandler } from "../change/trace-task-handler.js";

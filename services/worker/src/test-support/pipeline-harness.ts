@@ -4,9 +4,12 @@ import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { Redis } from "ioredis";
-import { createLogger, loadConfig, type Config, type Logger } from "@agent-runner/shared";
+import { createLogger, type Logger } from "@agent-runner/runtime";
+import { loadConfig } from "@agent-runner/core";
 import type { Sandbox } from "@agent-runner/github-sandbox";
 import { startPollerService, type PollerService } from "../../../poller/src/build-poller.js";
+import { pollerConfigSchema } from "../../../poller/src/poller-config.js";
+import { workerConfigSchema, type WorkerConfig } from "../worker-config.js";
 import { startWorkerService, type WorkerOverrides, type WorkerService } from "../build-worker.js";
 
 export const REDIS_URL = process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379";
@@ -39,7 +42,7 @@ export interface PipelineOptions {
 }
 
 export interface Pipeline {
-  readonly config: Config;
+  readonly config: WorkerConfig;
   readonly prefix: string;
   readonly logs: LogCapture;
   readonly redis: Redis;
@@ -72,7 +75,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     GITHUB_WRITES_PER_MINUTE: "0",
     ...options.env,
   };
-  const config = loadConfig(env, "worker");
+  const config = loadConfig(workerConfigSchema, env);
   const logs = new LogCapture();
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const workers: WorkerService[] = [];
@@ -88,7 +91,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     workers.push(await startWorkerService(config, logs.logger(`worker-${i}`, [config.githubToken]), overrides));
   }
   if (options.poller ?? true) {
-    const pollerConfig = loadConfig(env, "poller");
+    const pollerConfig = loadConfig(pollerConfigSchema, env);
     poller = await startPollerService({ ...pollerConfig, port: 0 }, logs.logger("poller", [config.githubToken]));
   }
   return {

@@ -1,0 +1,95 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import type { DeepReadonly } from "./load-config.js";
+import { LOG_LEVELS, commaList, positiveInt, repoRef, splitList } from "./env-fields.js";
+
+export type ServiceName = "poller" | "worker";
+
+/** The variables both services read. Each service extends this shape with its own. */
+export const commonEnvShape = {
+  GITHUB_TOKEN: z.string().trim().optional(),
+  GITHUB_TOKEN_FILE: z.string().trim().min(1).optional(),
+  GITHUB_API_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).default("https://api.github.com"),
+  DISPATCH_REPO: repoRef("owner/name"),
+  REDIS_URL: z
+    .string()
+    .regex(/^(rediss?|redis\+cluster):\/\//, "must start with redis://, rediss:// or redis+cluster://")
+    .default("redis://127.0.0.1:6379"),
+  REDIS_CLUSTER_NODES: commaList(),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^\{[A-Za-z0-9_-]+\}$|^[A-Za-z0-9_{}-]+$/, "must be letters, digits, '-', '_' (optionally in {braces})")
+    .default("{agent-runner}"),
+  PROCESSED_LABEL: z.string().trim().min(1).default("processed"),
+  ALLOWED_TARGET_REPOS: z.string().optional(),
+  TASK_ATTEMPTS: positiveInt(6),
+  PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+  BULL_BOARD_USERNAME: z.string().optional(),
+  BULL_BOARD_PASSWORD: z.string().optional(),
+  GITHUB_WRITES_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+} satisfies z.ZodRawShape;
+
+type CommonEnv = z.output<z.ZodObject<typeof commonEnvShape>>;
+
+/** Cross-field rules every service shares; zod reports them with the variable's name. */
+export function checkCommonEnv(env: CommonEnv, ctx: z.RefinementCtx): void {
+  if (env.GITHUB_TOKEN === undefined || env.GITHUB_TOKEN === "") {
+    if (env.GITHUB_TOKEN_FILE === undefined) {
+      ctx.addIssue({ code: "custom", path: ["GITHUB_TOKEN"], message: "is required (or GITHUB_TOKEN_FILE)" });
+    }
+  } else if (env.GITHUB_TOKEN_FILE !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["GITHUB_TOKEN_FILE"], message: "and GITHUB_TOKEN are both set: choose one" });
+  }
+  if ((env.BULL_BOARD_USERNAME === undefined) !== (env.BULL_BOARD_PASSWORD === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: [env.BULL_BOARD_USERNAME === undefined ? "BULL_BOARD_USERNAME" : "BULL_BOARD_PASSWORD"],
+      message: "BULL_BOARD_USERNAME and BULL_BOARD_PASSWORD must be set together",
+    });
+  }
+}
+
+const DEFAULT_PORTS: Record<ServiceName, number> = { poller: 3000, worker: 3001 };
+
+/** The settings both services share, in the shape the code uses. */
+export function commonSettings(env: CommonEnv, service: ServiceName, ctx: z.RefinementCtx) {
+  return {
+    service,
+    githubToken: readToken(env, ctx),
+    githubApiUrl: env.GITHUB_API_URL.replace(/\/+$/, ""),
+    dispatchRepo: env.DISPATCH_REPO,
+    redisUrl: env.REDIS_URL,
+    redisClusterNodes: env.REDIS_CLUSTER_NODES,
+    queuePrefix: env.QUEUE_PREFIX,
+    processedLabel: env.PROCESSED_LABEL,
+    allowedTargetRepos:
+      env.ALLOWED_TARGET_REPOS === undefined ? [`${env.DISPATCH_REPO.owner}/*`] : splitList(env.ALLOWED_TARGET_REPOS),
+    taskAttempts: env.TASK_ATTEMPTS,
+    port: env.PORT ?? DEFAULT_PORTS[service],
+    logLevel: env.LOG_LEVEL,
+    bullBoard:
+      env.BULL_BOARD_USERNAME !== undefined && env.BULL_BOARD_PASSWORD !== undefined
+        ? { username: env.BULL_BOARD_USERNAME, password: env.BULL_BOARD_PASSWORD }
+        : undefined,
+    /** Fleet-wide budget for GitHub content-creating requests (0 = unthrottled). */
+    githubWritesPerMinute: env.GITHUB_WRITES_PER_MINUTE,
+  };
+}
+
+export type CommonConfig = DeepReadonly<ReturnType<typeof commonSettings>>;
+
+/** GITHUB_TOKEN, or the first line of GITHUB_TOKEN_FILE (a mounted secret). */
+function readToken(env: CommonEnv, ctx: z.RefinementCtx): string {
+  if (env.GITHUB_TOKEN !== undefined && env.GITHUB_TOKEN !== "") return env.GITHUB_TOKEN;
+  if (env.GITHUB_TOKEN_FILE === undefined) return "";
+  try {
+    const token = readFileSync(env.GITHUB_TOKEN_FILE, "utf8").split(/\r?\n/)[0]?.trim() ?? "";
+    if (token !== "") return token;
+    ctx.addIssue({ code: "custom", path: ["GITHUB_TOKEN_FILE"], message: "names an empty file" });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    ctx.addIssue({ code: "custom", path: ["GITHUB_TOKEN_FILE"], message: `cannot be read (${code})` });
+  }
+  return "";
+}

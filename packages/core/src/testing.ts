@@ -1,0 +1,4 @@
+// Hand-written fakes of the ports, for unit tests in any package.
+export * from "./testing/fake-github-client.js";
+export * from "./testing/fake-git-workspace.js";
+export * from "./testing/fake-task-queue.js";

@@ -1,0 +1,172 @@
+import { GitHubApiError } from "../errors/github-api-error.js";
+import type {
+  DispatchIssue,
+  GitHubClient,
+  IssueComment,
+  ListIssuesResult,
+  PullRequest,
+  RepoInfo,
+} from "../ports/github-client.js";
+import type { RepoRef } from "../task/repo-name.js";
+
+interface FakeIssue extends DispatchIssue {
+  repo: string;
+}
+
+/**
+ * A hand-written in-memory GitHub for unit tests. It keeps GitHub's rules
+ * that our logic depends on (one open PR per head, 404 for unknown repos,
+ * labels created on first use) and records every call.
+ */
+export class FakeGitHubClient implements GitHubClient {
+  readonly calls: string[] = [];
+  readonly repos = new Map<string, RepoInfo>();
+  readonly issues: FakeIssue[] = [];
+  readonly comments = new Map<string, IssueComment[]>();
+  readonly pulls = new Map<string, (PullRequest & { base: string; headOwner: string })[]>();
+  /** Errors to throw, by method name, consumed one per call. */
+  readonly failures = new Map<string, Error[]>();
+  /** When set, createPull performs the create and then throws this (a lost response). */
+  loseNextCreatePullResponse = false;
+  private nextId = 1;
+  private version = 0;
+
+  addRepo(fullName: string, defaultBranch = "main"): RepoInfo {
+    const info = {
+      fullName,
+      cloneUrl: `https://git.example/${fullName}.git`,
+      defaultBranch,
+      htmlUrl: `https://github.example/${fullName}`,
+      private: false,
+    };
+    this.repos.set(fullName.toLowerCase(), info);
+    return info;
+  }
+
+  addIssue(repo: string, input: Partial<DispatchIssue> & { title: string }): FakeIssue {
+    const number = this.nextId++;
+    const issue: FakeIssue = {
+      repo,
+      number,
+      title: input.title,
+      body: input.body ?? null,
+      htmlUrl: `https://github.example/${repo}/issues/${number}`,
+      labels: input.labels ?? [],
+      authorLogin: input.authorLogin ?? "octo-owner",
+      authorAssociation: input.authorAssociation ?? "OWNER",
+      isPullRequest: input.isPullRequest ?? false,
+      updatedAt: new Date(0).toISOString(),
+    };
+    this.issues.push(issue);
+    this.version++;
+    return issue;
+  }
+
+  commentsOn(repo: string, issueNumber: number): IssueComment[] {
+    return this.comments.get(`${repo}#${issueNumber}`) ?? [];
+  }
+
+  labelsOf(repo: string, issueNumber: number): readonly string[] {
+    return this.issues.find((i) => i.repo === repo && i.number === issueNumber)?.labels ?? [];
+  }
+
+  async getRepo(repo: RepoRef): Promise<RepoInfo> {
+    this.record("getRepo");
+    const info = this.repos.get(`${repo.owner}/${repo.repo}`.toLowerCase());
+    if (info === undefined) throw new GitHubApiError({ status: 404, message: "Not Found", route: "GET /repos/{owner}/{repo}" });
+    return info;
+  }
+
+  async listOpenIssuesWithLabel(repo: RepoRef, label: string, etag?: string): Promise<ListIssuesResult> {
+    this.record("listOpenIssuesWithLabel");
+    const current = `W/"${this.version}"`;
+    if (etag === current) return { status: "not_modified" };
+    const name = `${repo.owner}/${repo.repo}`;
+    const issues = this.issues.filter(
+      (i) => i.repo === name && i.labels.some((l) => l.toLowerCase() === label.toLowerCase()),
+    );
+    return { status: "modified", etag: current, issues: issues.map((i) => ({ ...i })) };
+  }
+
+  async listIssueComments(repo: RepoRef, issueNumber: number): Promise<IssueComment[]> {
+    this.record("listIssueComments");
+    return [...this.commentsOn(`${repo.owner}/${repo.repo}`, issueNumber)];
+  }
+
+  async createIssueComment(repo: RepoRef, issueNumber: number, body: string): Promise<IssueComment> {
+    this.record("createIssueComment");
+    const key = `${repo.owner}/${repo.repo}#${issueNumber}`;
+    const comment = { id: this.nextId++, body, authorLogin: "agent", htmlUrl: `https://github.example/${key}#c` };
+    this.comments.set(key, [...(this.comments.get(key) ?? []), comment]);
+    this.version++;
+    return comment;
+  }
+
+  async addLabels(repo: RepoRef, issueNumber: number, labels: string[]): Promise<void> {
+    this.record("addLabels");
+    const issue = this.issues.find((i) => i.repo === `${repo.owner}/${repo.repo}` && i.number === issueNumber);
+    if (issue === undefined) throw new GitHubApiError({ status: 404, message: "Not Found", route: "POST labels" });
+    (issue as { labels: readonly string[] }).labels = [...new Set([...issue.labels, ...labels])];
+    this.version++;
+  }
+
+  async findPullsByHead(repo: RepoRef, headOwner: string, branch: string): Promise<PullRequest[]> {
+    this.record("findPullsByHead");
+    return (this.pulls.get(`${repo.owner}/${repo.repo}`.toLowerCase()) ?? [])
+      .filter((p) => p.headOwner === headOwner && p.headRef === branch)
+      .map(({ base: _b, headOwner: _h, ...p }) => p);
+  }
+
+  async createPull(
+    repo: RepoRef,
+    input: { title: string; body: string; head: string; base: string },
+  ): Promise<PullRequest> {
+    this.record("createPull");
+    const key = `${repo.owner}/${repo.repo}`.toLowerCase();
+    const list = this.pulls.get(key) ?? [];
+    if (list.some((p) => p.state === "open" && p.headRef === input.head)) {
+      throw new GitHubApiError({
+        status: 422,
+        message: `Validation Failed; A pull request already exists for ${repo.owner}:${input.head}.`,
+        route: "POST /repos/{owner}/{repo}/pulls",
+      });
+    }
+    const number = this.nextId++;
+    const pull = {
+      number,
+      htmlUrl: `https://github.example/${key}/pull/${number}`,
+      state: "open" as const,
+      merged: false,
+      title: input.title,
+      body: input.body,
+      headRef: input.head,
+      headSha: "0".repeat(40),
+      base: input.base,
+      headOwner: repo.owner,
+    };
+    this.pulls.set(key, [...list, pull]);
+    if (this.loseNextCreatePullResponse) {
+      this.loseNextCreatePullResponse = false;
+      throw new GitHubApiError({ status: 502, message: "Bad Gateway", route: "POST /repos/{owner}/{repo}/pulls" });
+    }
+    const { base: _b, headOwner: _h, ...out } = pull;
+    return out;
+  }
+
+  async updatePull(repo: RepoRef, pullNumber: number, input: { title: string; body: string }): Promise<PullRequest> {
+    this.record("updatePull");
+    const list = this.pulls.get(`${repo.owner}/${repo.repo}`.toLowerCase()) ?? [];
+    const pull = list.find((p) => p.number === pullNumber);
+    if (pull === undefined) throw new GitHubApiError({ status: 404, message: "Not Found", route: "PATCH pull" });
+    Object.assign(pull, input);
+    const { base: _b, headOwner: _h, ...out } = pull;
+    return out;
+  }
+
+  private record(method: string): void {
+    this.calls.push(method);
+    const queued = this.failures.get(method);
+    const next = queued?.shift();
+    if (next !== undefined) throw next;
+  }
+}

@@ -1,0 +1,2 @@
+// The git adapter: the only package that imports nodegit. Only the worker loads it.
+export * from "./nodegit-workspace-factory.js";

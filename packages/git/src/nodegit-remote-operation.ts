@@ -1,0 +1,120 @@
+import NodeGit from "nodegit";
+import { GitRemoteError, type GitRemoteErrorKind } from "@agent-runner/core";
+import { createAbortError, throwIfAborted } from "./abort-error.js";
+import { gitFailureKind, pushRejectionKind } from "./git-failure-kind.js";
+import { redactSecret } from "./redact-secret.js";
+
+/**
+ * libgit2 replays the credentials callback about fifteen times on a refused
+ * token before failing; one retry covers a server that challenges twice.
+ */
+const MAX_CREDENTIAL_ATTEMPTS = 2;
+const PROGRESS_THROTTLE_MS = 100;
+
+export interface RemoteOperationOptions {
+  readonly token: string;
+  /** What the operation is, for error messages: "clone", "fetch", "push". */
+  readonly operation: string;
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * Kind to report when libgit2's message is not recognised. Without one, an
+   * unrecognised failure comes back as a plain Error (see UnrecognisedGitFailure).
+   */
+  readonly fallbackKind?: GitRemoteErrorKind;
+}
+
+/** A remote failure whose message matched nothing known: maybe not remote at all. */
+export class UnrecognisedGitFailure extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "UnrecognisedGitFailure";
+  }
+}
+
+/**
+ * Runs one network operation with fresh callbacks (credentials, cancellation,
+ * push results) and turns whatever libgit2 throws into a GitRemoteError whose
+ * message cannot contain the token.
+ */
+export async function runRemoteOperation<T>(
+  options: RemoteOperationOptions,
+  operation: (callbacks: NodeGit.RemoteCallbacks) => Promise<T>,
+): Promise<T> {
+  const session = new RemoteSession(options.token, options.signal);
+  throwIfAborted(options.signal);
+  let result: T;
+  try {
+    result = await operation(session.callbacks());
+  } catch (error) {
+    if (options.signal?.aborted) throw createAbortError(options.signal);
+    throw translateFailure(error, session, options);
+  }
+  throwIfAborted(options.signal);
+  session.throwIfRefsRejected(options.operation);
+  return result;
+}
+
+class RemoteSession {
+  credentialAttempts = 0;
+  private readonly rejectedRefs: Array<{ ref: string; status: string }> = [];
+
+  constructor(
+    private readonly token: string,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  get gaveUpOnCredentials(): boolean {
+    return this.credentialAttempts > MAX_CREDENTIAL_ATTEMPTS;
+  }
+
+  callbacks(): NodeGit.RemoteCallbacks {
+    const callbacks = {
+      credentials: (): NodeGit.Credential | null => {
+        this.credentialAttempts += 1;
+        // null makes libgit2 fail at once with "authentication required" (GIT_EAUTH);
+        // returning an Error instead surfaces an unrelated stale libgit2 message.
+        if (this.gaveUpOnCredentials) return null;
+        return NodeGit.Credential.userpassPlaintextNew("x-access-token", this.token);
+      },
+      // A non-zero return from a progress callback makes libgit2 stop the transfer.
+      transferProgress: { callback: () => this.abortCode(), throttle: PROGRESS_THROTTLE_MS, waitForResult: true },
+      pushTransferProgress: { callback: () => this.abortCode(), throttle: PROGRESS_THROTTLE_MS, waitForResult: true },
+      pushUpdateReference: (ref: string, status: string): void => {
+        // nodegit passes "" for a ref the server accepted.
+        if (status) this.rejectedRefs.push({ ref, status });
+      },
+    };
+    // The typings lack pushUpdateReference and callback specifiers.
+    return callbacks as unknown as NodeGit.RemoteCallbacks;
+  }
+
+  throwIfRefsRejected(operation: string): void {
+    const first = this.rejectedRefs[0];
+    if (first === undefined) return;
+    const detail = this.rejectedRefs.map((r) => `${r.ref}: ${r.status}`).join("; ");
+    throw new GitRemoteError(
+      pushRejectionKind(first.status),
+      this.redact(`git ${operation} rejected by the server (${detail})`),
+    );
+  }
+
+  redact(text: string): string {
+    return redactSecret(text, this.token);
+  }
+
+  private abortCode(): number {
+    return this.signal?.aborted ? -1 : 0;
+  }
+}
+
+function translateFailure(error: unknown, session: RemoteSession, options: RemoteOperationOptions): Error {
+  const raw = error instanceof Error ? error.message : String(error);
+  const errno = typeof (error as { errno?: unknown })?.errno === "number" ? (error as { errno: number }).errno : undefined;
+  const message = session.redact(raw);
+  // A sanitised copy: the original may carry fields we do not control.
+  const cause = Object.assign(new Error(message), { errno });
+  const kind = session.gaveUpOnCredentials ? "auth" : (gitFailureKind(message, errno) ?? options.fallbackKind);
+  if (kind === undefined) return new UnrecognisedGitFailure(`git ${options.operation} failed: ${message}`, { cause });
+  const suffix = session.gaveUpOnCredentials ? ` (credentials refused ${session.credentialAttempts - 1} times)` : "";
+  return new GitRemoteError(kind, `git ${options.operation} failed: ${message}${suffix}`, { cause });
+}

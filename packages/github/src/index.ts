@@ -1,0 +1,2 @@
+// The GitHub adapter: the only package that imports @octokit/*.
+export * from "./octokit-github-client.js";

@@ -1,0 +1,361 @@
+import { Octokit } from "@octokit/rest";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import Bottleneck from "bottleneck";
+import type { Logger } from "pino";
+import { GitHubApiError } from "@agent-runner/core";
+import { scrubText } from "@agent-runner/core";
+import type { RepoRef } from "@agent-runner/core";
+import type {
+  DispatchIssue,
+  GitHubClient,
+  IssueComment,
+  ListIssuesResult,
+  PullRequest,
+  RepoInfo,
+} from "@agent-runner/core";
+import type { GitHubRequestObserver, WriteBudget } from "@agent-runner/core";
+
+export interface OctokitGitHubClientOptions {
+  readonly token: string;
+  readonly baseUrl: string;
+  readonly logger: Logger;
+  readonly userAgent?: string;
+  readonly observer?: GitHubRequestObserver;
+  readonly writeBudget?: WriteBudget;
+  /** Base of the retry back-off (1 s on GitHub; tests shrink it). */
+  readonly retryBaseMs?: number;
+  /** Longest rate-limit wait served inside a request; longer ones fail to the job's back-off. */
+  readonly maxInlineRateLimitWaitSeconds?: number;
+  /** Injected for tests (Probot style); defaults to global fetch. */
+  readonly fetch?: typeof fetch;
+}
+
+const ThrottledOctokit = Octokit.plugin(retry, throttling);
+type Client = InstanceType<typeof ThrottledOctokit>;
+const WRITE_METHODS = new Set(["POST", "PATCH", "PUT", "DELETE"]);
+
+/** The Octokit adapter of the GitHubClient port. */
+export class OctokitGitHubClient implements GitHubClient {
+  private readonly octokit: Client;
+
+  constructor(private readonly options: OctokitGitHubClientOptions) {
+    this.octokit = createOctokit(options);
+  }
+
+  async getRepo(repo: RepoRef): Promise<RepoInfo> {
+    const { data } = await this.call("GET /repos/{owner}/{repo}", () =>
+      this.octokit.rest.repos.get({ owner: repo.owner, repo: repo.repo }),
+    );
+    return {
+      fullName: data.full_name,
+      cloneUrl: data.clone_url,
+      defaultBranch: data.default_branch,
+      htmlUrl: data.html_url,
+      private: data.private,
+    };
+  }
+
+  async listOpenIssuesWithLabel(repo: RepoRef, label: string, etag?: string): Promise<ListIssuesResult> {
+    const issues: DispatchIssue[] = [];
+    let firstEtag: string | undefined;
+    for (let page = 1; ; page++) {
+      const response = await this.call("GET /repos/{owner}/{repo}/issues", () =>
+        this.octokit.rest.issues.listForRepo({
+          owner: repo.owner,
+          repo: repo.repo,
+          state: "open",
+          labels: label,
+          // Most recently updated first: any new or changed issue changes page 1 and so its ETag,
+          // which lets one conditional request stand for the whole list.
+          sort: "updated",
+          direction: "desc",
+          per_page: 100,
+          page,
+          headers: page === 1 && etag !== undefined ? { "if-none-match": etag } : {},
+        }),
+      ).catch((error: unknown) => {
+        if (page === 1 && error instanceof GitHubApiError && error.status === 304) return undefined;
+        throw error;
+      });
+      if (response === undefined) return { status: "not_modified" };
+      if (page === 1) firstEtag = response.headers.etag;
+      for (const item of response.data) issues.push(toDispatchIssue(item));
+      if (!/\brel="next"/.test(response.headers.link ?? "")) break;
+    }
+    return { status: "modified", etag: firstEtag, issues };
+  }
+
+  async listIssueComments(repo: RepoRef, issueNumber: number): Promise<IssueComment[]> {
+    const comments: IssueComment[] = [];
+    for (let page = 1; ; page++) {
+      const response = await this.call("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", () =>
+        this.octokit.rest.issues.listComments({
+          owner: repo.owner,
+          repo: repo.repo,
+          issue_number: issueNumber,
+          per_page: 100,
+          page,
+        }),
+      );
+      for (const c of response.data) comments.push(toComment(c));
+      if (!/\brel="next"/.test(response.headers.link ?? "")) return comments;
+    }
+  }
+
+  async createIssueComment(repo: RepoRef, issueNumber: number, body: string): Promise<IssueComment> {
+    const { data } = await this.call("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", () =>
+      this.octokit.rest.issues.createComment({
+        owner: repo.owner,
+        repo: repo.repo,
+        issue_number: issueNumber,
+        body: this.public(body),
+        // A blind retry after a lost response would post the comment twice; the caller
+        // checks for its marker before posting again instead.
+        request: { retries: 0 },
+      }),
+    );
+    return toComment(data);
+  }
+
+  async addLabels(repo: RepoRef, issueNumber: number, labels: string[]): Promise<void> {
+    await this.call("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", () =>
+      this.octokit.rest.issues.addLabels({ owner: repo.owner, repo: repo.repo, issue_number: issueNumber, labels }),
+    );
+  }
+
+  async findPullsByHead(repo: RepoRef, headOwner: string, branch: string): Promise<PullRequest[]> {
+    const { data } = await this.call("GET /repos/{owner}/{repo}/pulls", () =>
+      this.octokit.rest.pulls.list({
+        owner: repo.owner,
+        repo: repo.repo,
+        state: "all",
+        head: `${headOwner}:${branch}`,
+        per_page: 100,
+      }),
+    );
+    return data.map(toPull);
+  }
+
+  async createPull(
+    repo: RepoRef,
+    input: { title: string; body: string; head: string; base: string },
+  ): Promise<PullRequest> {
+    const { data } = await this.call("POST /repos/{owner}/{repo}/pulls", () =>
+      this.octokit.rest.pulls.create({
+        owner: repo.owner,
+        repo: repo.repo,
+        ...input,
+        title: this.public(input.title),
+        body: this.public(input.body),
+      }),
+    );
+    return toPull(data);
+  }
+
+  async updatePull(repo: RepoRef, pullNumber: number, input: { title: string; body: string }): Promise<PullRequest> {
+    const { data } = await this.call("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", () =>
+      this.octokit.rest.pulls.update({
+        owner: repo.owner,
+        repo: repo.repo,
+        pull_number: pullNumber,
+        title: this.public(input.title),
+        body: this.public(input.body),
+      }),
+    );
+    return toPull(data);
+  }
+
+  /**
+   * Text about to be published on GitHub. Failure comments quote error
+   * messages, which may quote anything (a tool echoing its environment):
+   * the token is masked here, on the way out, whatever put it there.
+   */
+  private public(text: string): string {
+    return scrubText(text, [this.options.token]);
+  }
+
+  /** Runs one request and turns Octokit's RequestError (which holds the token) into GitHubApiError. */
+  private async call<T>(route: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw toGitHubApiError(route, error);
+    }
+  }
+}
+
+function createOctokit(options: OctokitGitHubClientOptions): Client {
+  const log = options.logger;
+  const maxWait = options.maxInlineRateLimitWaitSeconds ?? 120;
+  const octokit = new ThrottledOctokit({
+    auth: options.token,
+    baseUrl: options.baseUrl,
+    userAgent: options.userAgent ?? "agent-runner",
+    request: options.fetch === undefined ? {} : { fetch: options.fetch },
+    log: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (message: string) => log.warn({ source: "octokit" }, message),
+      // Octokit logs every non-2xx answer (304s included) as an error; our code
+      // decides what a failure means and logs it with context.
+      error: (message: string) => log.debug({ source: "octokit" }, message),
+    },
+    retry: {
+      retries: 3,
+      retryAfterBaseValue: options.retryBaseMs ?? 1000,
+      // 429 is a rate limit: the throttling plugin waits for its reset. Left to
+      // plugin-retry it would be retried within milliseconds, ignoring the reset.
+      doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
+    },
+    throttle: {
+      id: "agent-runner",
+      retryAfterBaseValue: 1000,
+      fallbackSecondaryRateRetryAfter: 60,
+      // The fleet-wide WriteBudget spaces writes; the plugin's own per-process
+      // one-write-per-second group would only double-count.
+      write: new Bottleneck.Group({ maxConcurrent: 10, minTime: 0 }),
+      // Likewise its one-every-3-s group for writes that notify (PRs, comments): it
+      // capped each process at 20 such writes a minute, ~10 tasks/min (bench/README.md).
+      notifications: new Bottleneck.Group({ maxConcurrent: 10, minTime: 0 }),
+      onRateLimit: (retryAfter: number, request: { method: string; url: string }, _o: unknown, retryCount: number) => {
+        const wait = retryCount < 2 && retryAfter <= maxWait;
+        log.warn({ retryAfter, method: request.method, route: request.url, wait }, "GitHub primary rate limit hit");
+        return wait;
+      },
+      onSecondaryRateLimit: (
+        retryAfter: number,
+        request: { method: string; url: string },
+        _o: unknown,
+        retryCount: number,
+      ) => {
+        const wait = retryCount < 2 && retryAfter <= maxWait;
+        log.warn({ retryAfter, method: request.method, route: request.url, wait }, "GitHub secondary rate limit hit");
+        return wait;
+      },
+    },
+  });
+  installHooks(octokit, options);
+  return octokit;
+}
+
+function installHooks(octokit: Client, options: OctokitGitHubClientOptions): void {
+  const { observer, writeBudget } = options;
+  octokit.hook.wrap("request", async (request, endpoint) => {
+    const method = endpoint.method.toUpperCase();
+    if (writeBudget !== undefined && WRITE_METHODS.has(method)) await writeBudget.acquire();
+    const started = performance.now();
+    const report = (status: number, headers: Record<string, unknown> | undefined): void => {
+      observer?.onResponse({
+        method,
+        route: endpoint.url,
+        status,
+        rateLimitRemaining: numberHeader(headers, "x-ratelimit-remaining"),
+        rateLimitLimit: numberHeader(headers, "x-ratelimit-limit"),
+        rateLimitResource: stringHeader(headers, "x-ratelimit-resource"),
+        durationSeconds: (performance.now() - started) / 1000,
+      });
+    };
+    try {
+      const response = await request(endpoint);
+      report(response.status, response.headers);
+      return response;
+    } catch (error) {
+      const e = error as { status?: number; response?: { headers?: Record<string, unknown> } };
+      report(typeof e.status === "number" ? e.status : 0, e.response?.headers);
+      throw error;
+    }
+  });
+}
+
+function toGitHubApiError(route: string, error: unknown): unknown {
+  const e = error as {
+    name?: string;
+    status?: unknown;
+    message?: unknown;
+    response?: { headers?: Record<string, unknown>; data?: unknown };
+  };
+  if (e === null || typeof e !== "object" || typeof e.status !== "number") return error;
+  const headers = e.response?.headers;
+  const data = e.response?.data as { message?: unknown; errors?: { message?: unknown }[] } | undefined;
+  const detail = [data?.message, ...(data?.errors ?? []).map((x) => x.message)]
+    .filter((x): x is string => typeof x === "string")
+    .join("; ");
+  const retryAfter = numberHeader(headers, "retry-after");
+  const remaining = numberHeader(headers, "x-ratelimit-remaining");
+  const reset = numberHeader(headers, "x-ratelimit-reset");
+  const secondary = /secondary rate limit/i.test(detail);
+  const primary = (e.status === 403 || e.status === 429) && remaining === 0;
+  const retryAfterSeconds =
+    retryAfter ?? (primary && reset !== undefined ? Math.max(0, reset - Math.floor(Date.now() / 1000)) + 1 : undefined);
+  return new GitHubApiError({
+    status: e.status,
+    route,
+    message: detail === "" ? String(e.name ?? "request failed") : detail,
+    retryAfterSeconds,
+    rateLimited: secondary || primary || e.status === 429,
+  });
+}
+
+function numberHeader(headers: Record<string, unknown> | undefined, name: string): number | undefined {
+  const value = headers?.[name];
+  if (value === undefined || value === null || value === "") return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function stringHeader(headers: Record<string, unknown> | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+interface ApiIssue {
+  number: number;
+  title: string;
+  body?: string | null;
+  html_url: string;
+  labels: (string | { name?: string })[];
+  user: { login: string } | null;
+  author_association?: string;
+  pull_request?: unknown;
+  updated_at: string;
+}
+
+function toDispatchIssue(item: ApiIssue): DispatchIssue {
+  return {
+    number: item.number,
+    title: item.title,
+    body: item.body ?? null,
+    htmlUrl: item.html_url,
+    labels: item.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter((n) => n !== ""),
+    authorLogin: item.user?.login,
+    authorAssociation: item.author_association ?? "NONE",
+    isPullRequest: item.pull_request !== undefined && item.pull_request !== null,
+    updatedAt: item.updated_at,
+  };
+}
+
+function toComment(c: { id: number; body?: string; user: { login: string } | null; html_url: string }): IssueComment {
+  return { id: c.id, body: c.body ?? "", authorLogin: c.user?.login, htmlUrl: c.html_url };
+}
+
+function toPull(p: {
+  number: number;
+  html_url: string;
+  state: string;
+  merged_at: string | null;
+  title: string;
+  body: string | null;
+  head: { ref: string; sha: string };
+}): PullRequest {
+  return {
+    number: p.number,
+    htmlUrl: p.html_url,
+    state: p.state === "open" ? "open" : "closed",
+    merged: p.merged_at !== null,
+    title: p.title,
+    body: p.body,
+    headRef: p.head.ref,
+    headSha: p.head.sha,
+  };
+}

@@ -1,0 +1,71 @@
+import { pino, stdSerializers, type DestinationStream, type Logger } from "pino";
+import { scrubSecrets, scrubText } from "@agent-runner/core";
+
+export type { Logger } from "pino";
+
+export interface LoggerOptions {
+  readonly level: string;
+  readonly service: string;
+  /** Values that must never be written, wherever they hide in a log line. */
+  readonly secrets: readonly string[];
+  readonly destination?: DestinationStream;
+}
+
+const REDACT_PATHS = [
+  "token",
+  "*.token",
+  "githubToken",
+  "*.githubToken",
+  "password",
+  "*.password",
+  "authorization",
+  "*.authorization",
+  "headers.authorization",
+  "*.headers.authorization",
+  "request.headers.authorization",
+  "*.request.headers.authorization",
+];
+
+/**
+ * Structured JSON logs. Known secret-bearing keys are redacted by path, and the
+ * literal secrets are scrubbed from every string (messages, error stacks,
+ * nested objects) because libraries put tokens in places no path list foresees.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const secrets = [...options.secrets];
+  // As they appear inside a JSON string, for the final pass over the written line.
+  const writtenSecrets = [...new Set(secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))];
+  return pino(
+    {
+      level: options.level,
+      base: { service: options.service },
+      redact: { paths: REDACT_PATHS, censor: "[REDACTED]" },
+      formatters: {
+        log: (object) => scrubSecrets(object, secrets),
+      },
+      hooks: {
+        logMethod(args, method) {
+          // Values after the first argument are printf arguments (%s, %o, %j): pino formats them
+          // into the message, where the formatters below never see them.
+          const scrubbed = args.map((arg, i) =>
+            typeof arg === "string"
+              ? scrubText(arg, secrets)
+              : i > 0 && !(arg instanceof Error)
+                ? scrubSecrets(arg, secrets)
+                : arg,
+          );
+          method.apply(this, scrubbed as Parameters<typeof method>);
+        },
+        // Last pass over the serialized line, for what pino assembles itself: the
+        // message it copies from an error logged without one, and child bindings.
+        streamWrite: (line) => scrubText(line, writtenSecrets),
+      },
+      serializers: {
+        // formatters.log has already turned Errors into scrubbed plain objects that keep
+        // their type; only a real Error still needs serialising.
+        err: (err: unknown) => (err instanceof Error ? scrubSecrets(stdSerializers.err(err), secrets) : err),
+      },
+    },
+    options.destination,
+  );
+}

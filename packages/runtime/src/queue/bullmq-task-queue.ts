@@ -1,0 +1,73 @@
+import { Queue } from "bullmq";
+import { jobIdForTask } from "@agent-runner/core";
+import type { TaskJob } from "@agent-runner/core";
+import type { RedisConnection } from "../redis/create-redis-connection.js";
+import type { EnqueueResult, QueueState, TaskQueue } from "@agent-runner/core";
+import { TASK_QUEUE_NAME } from "./queue-names.js";
+import { defaultJobOptions, type JobPolicy } from "./job-policy.js";
+
+const STATES: QueueState[] = ["waiting", "active", "delayed", "failed", "completed", "prioritized", "paused"];
+
+/** The BullMQ adapter of TaskQueue. */
+export class BullMqTaskQueue implements TaskQueue {
+  readonly queue: Queue;
+
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly prefix: string,
+    policy: JobPolicy,
+  ) {
+    this.queue = new Queue(TASK_QUEUE_NAME, {
+      connection,
+      prefix,
+      defaultJobOptions: defaultJobOptions(policy),
+    });
+  }
+
+  async enqueue(tasks: readonly TaskJob[]): Promise<EnqueueResult> {
+    const unique = [...new Map(tasks.map((t) => [jobIdForTask(t.taskId), t])).entries()];
+    if (unique.length === 0) return { added: [], duplicates: [] };
+    // Existence is checked first only to count duplicates cheaply (one pipelined
+    // EXISTS per job); correctness rests on BullMQ ignoring an add whose jobId exists.
+    const existing = await this.existingJobIds(unique.map(([id]) => id));
+    const fresh = unique.filter(([id]) => !existing.has(id));
+    if (fresh.length > 0) {
+      await this.queue.addBulk(fresh.map(([jobId, data]) => ({ name: "task", data, opts: { jobId } })));
+    }
+    return {
+      added: fresh.map(([, t]) => t.taskId),
+      duplicates: unique.filter(([id]) => existing.has(id)).map(([, t]) => t.taskId),
+    };
+  }
+
+  async counts(): Promise<Record<QueueState, number>> {
+    const counts = await this.queue.getJobCounts(...STATES);
+    return Object.fromEntries(STATES.map((s) => [s, counts[s] ?? 0])) as Record<QueueState, number>;
+  }
+
+  async oldestWaitingAgeSeconds(): Promise<number> {
+    // The wait list is LPUSHed: its oldest job is at the end, so this reads one job.
+    const [oldest] = await this.queue.getWaiting(-1, -1);
+    return oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest.timestamp) / 1000);
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+
+  private async existingJobIds(ids: string[]): Promise<Set<string>> {
+    const keyPrefix = `${this.prefix}:${TASK_QUEUE_NAME}:`;
+    const found = new Set<string>();
+    // Chunked so a 10,000-issue first poll does not build one giant pipeline.
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const pipeline = this.connection.pipeline();
+      for (const id of chunk) pipeline.exists(`${keyPrefix}${id}`);
+      const replies = (await pipeline.exec()) ?? [];
+      replies.forEach(([, exists], j) => {
+        if (exists === 1 && chunk[j] !== undefined) found.add(chunk[j]);
+      });
+    }
+    return found;
+  }
+}

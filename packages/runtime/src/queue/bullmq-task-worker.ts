@@ -1,0 +1,114 @@
+import { UnrecoverableError, Worker, type Job } from "bullmq";
+import { TaskTimeoutError, classifyError, scrubText, type TaskJobContext, type TaskProcessor } from "@agent-runner/core";
+import type { RedisConnection } from "../redis/create-redis-connection.js";
+import { TASK_QUEUE_NAME } from "./queue-names.js";
+import { backoffDelay } from "./job-policy.js";
+
+export type { TaskJobContext, TaskProcessor };
+
+export interface BullMqTaskWorkerOptions {
+  readonly connection: RedisConnection;
+  readonly prefix: string;
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+  readonly backoffMs: number;
+  /** How long a job's lock lives without renewal: a killed worker's job is taken back after ~this. */
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
+  readonly processor: TaskProcessor;
+  /** TASK_RETRY_ON_TIMEOUT: whether a task that hit its timeout gets another attempt. */
+  readonly retryOnTimeout?: boolean;
+  readonly onError?: (error: Error) => void;
+  /** Masked in a failed job's message and stack, which BullMQ stores in Redis and shows on the board. */
+  readonly secrets?: readonly string[];
+}
+
+/** Runs a TaskProcessor on BullMQ jobs: the only worker-side file that knows BullMQ. */
+export class BullMqTaskWorker {
+  private readonly worker: Worker;
+  private readonly controllers = new Set<AbortController>();
+
+  constructor(private readonly options: BullMqTaskWorkerOptions) {
+    this.worker = new Worker(TASK_QUEUE_NAME, (job) => this.run(job), {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      autorun: false,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.stalledIntervalMs ?? 15_000,
+      // A job whose worker died is put back rather than failed, however often
+      // that happens: every step is idempotent, so finishing it is always safe.
+      maxStalledCount: 20,
+      settings: {
+        backoffStrategy: (attemptsMade, _type, error) => backoffDelay(attemptsMade, options.backoffMs, error),
+      },
+    });
+    this.worker.on("error", (error) => options.onError?.(error));
+  }
+
+  start(): void {
+    // run() resolves only when the worker closes; errors surface on "error".
+    this.worker.run().catch((error: unknown) => this.options.onError?.(error as Error));
+  }
+
+  async waitUntilReady(): Promise<void> {
+    await this.worker.waitUntilReady();
+  }
+
+  isRunning(): boolean {
+    return this.worker.isRunning();
+  }
+
+  /**
+   * Stops taking jobs and waits for the active ones. `force` aborts them
+   * instead: their locks lapse and another worker picks them up.
+   */
+  async close(force = false): Promise<void> {
+    if (force) for (const c of this.controllers) c.abort(new Error("worker shutting down"));
+    await this.worker.close(force);
+  }
+
+  private async run(job: Job): Promise<void> {
+    const controller = new AbortController();
+    this.controllers.add(controller);
+    const timer = setTimeout(() => controller.abort(new TaskTimeoutError(this.options.timeoutMs, this.options.retryOnTimeout ?? false)), this.options.timeoutMs);
+    try {
+      await this.options.processor({
+        jobId: job.id ?? "",
+        data: job.data,
+        attemptsMade: job.attemptsMade,
+        maxAttempts: job.opts.attempts ?? 1,
+        signal: controller.signal,
+      });
+    } catch (error) {
+      throw scrubErrorInPlace(asBullMqError(error), this.options.secrets ?? []);
+    } finally {
+      clearTimeout(timer);
+      this.controllers.delete(controller);
+    }
+  }
+}
+
+/**
+ * BullMQ only skips the remaining attempts for an UnrecoverableError: a failure
+ * the classifier calls permanent (a 404 from GitHub, a refused push) is
+ * wrapped in one, keeping its message and cause.
+ */
+function asBullMqError(error: unknown): unknown {
+  if (error instanceof UnrecoverableError || classifyError(error).kind !== "permanent") return error;
+  const wrapped = new UnrecoverableError(error instanceof Error ? error.message : String(error));
+  wrapped.cause = error;
+  return wrapped;
+}
+
+/**
+ * The same object, so BullMQ still recognises an UnrecoverableError by its
+ * class, with its message and stack (what BullMQ stores) masked.
+ */
+function scrubErrorInPlace(error: unknown, secrets: readonly string[]): unknown {
+  if (!(error instanceof Error) || secrets.length === 0) return error;
+  error.message = scrubText(error.message, secrets);
+  if (error.stack !== undefined) error.stack = scrubText(error.stack, secrets);
+  return error;
+}
+

@@ -1,0 +1,67 @@
+import os from "node:os";
+import path from "node:path";
+import {
+  argvJson,
+  booleanFlag,
+  checkCommonEnv,
+  commaList,
+  commonEnvShape,
+  commonSettings,
+  positiveInt,
+  type DeepReadonly,
+} from "@agent-runner/core";
+import { z } from "zod";
+
+export const CHANGE_HANDLERS = ["trace", "patch", "command"] as const;
+export const AGENT_SANDBOXES = ["bubblewrap", "none"] as const;
+
+/** The worker's environment: the common variables plus what running tasks needs. */
+export const workerEnvShape = {
+  ...commonEnvShape,
+  WORKER_CONCURRENCY: positiveInt(2),
+  AGENT_NAME: z.string().trim().min(1).default("agent-runner"),
+  AGENT_EMAIL: z.string().trim().min(3).optional(),
+  WORKSPACE_DIR: z.string().optional(),
+  TASK_TIMEOUT_SECONDS: positiveInt(600),
+  JOB_LOCK_SECONDS: positiveInt(30),
+  STALLED_CHECK_SECONDS: positiveInt(15),
+  TASK_RETRY_ON_TIMEOUT: booleanFlag(false),
+  CHANGE_HANDLER: z.enum(CHANGE_HANDLERS, { error: "must be trace, patch or command" }).default("trace"),
+  CHANGE_COMMAND: argvJson().optional(),
+  CHANGE_COMMAND_ENV: commaList(),
+};
+
+export const workerConfigSchema = z
+  .object(workerEnvShape)
+  .superRefine(checkCommonEnv)
+  .superRefine((env, ctx) => {
+    if (env.CHANGE_HANDLER === "command" && env.CHANGE_COMMAND === undefined) {
+      ctx.addIssue({ code: "custom", path: ["CHANGE_COMMAND"], message: "is required when CHANGE_HANDLER=command" });
+    }
+  })
+  .transform((env, ctx) => ({
+    ...commonSettings(env, "worker", ctx),
+    workerConcurrency: env.WORKER_CONCURRENCY,
+    agentName: env.AGENT_NAME,
+    agentEmail: env.AGENT_EMAIL ?? `${env.AGENT_NAME.replace(/[^A-Za-z0-9._-]/g, "-")}@users.noreply.github.com`,
+    workspaceDir: env.WORKSPACE_DIR ?? path.join(os.tmpdir(), "agent-runner"),
+    taskTimeoutMs: env.TASK_TIMEOUT_SECONDS * 1000,
+    taskRetryOnTimeout: env.TASK_RETRY_ON_TIMEOUT,
+    /** How long a job's lock lives without renewal: a killed worker's job is taken back after about this. */
+    jobLockMs: env.JOB_LOCK_SECONDS * 1000,
+    /** How often each worker looks for jobs whose lock lapsed (stalled jobs) and puts them back. */
+    stalledCheckMs: env.STALLED_CHECK_SECONDS * 1000,
+    change: changeSettings(env),
+  }));
+
+export type WorkerConfig = DeepReadonly<z.output<typeof workerConfigSchema>>;
+
+type WorkerEnv = z.output<z.ZodObject<typeof workerEnvShape>>;
+
+/** The change step, as one value: the command handler always comes with its command. */
+function changeSettings(env: WorkerEnv) {
+  if (env.CHANGE_HANDLER === "command") {
+    return { handler: "command" as const, command: env.CHANGE_COMMAND ?? [], commandEnv: env.CHANGE_COMMAND_ENV };
+  }
+  return { handler: env.CHANGE_HANDLER };
+}

@@ -10,15 +10,14 @@
 # container's environment at run time (env_file: .env in docker-compose.yml). Never add them as
 # ARG or ENV here: build args and ENV values are readable in `docker history`.
 
-ARG BUILD_IMAGE=node:20-bookworm
-ARG RUNTIME_IMAGE=node:20-bookworm-slim
+ARG BUILD_IMAGE=node:24-bookworm
+ARG RUNTIME_IMAGE=node:24-bookworm-slim
 ARG PNPM_VERSION=10.34.9
 
 # ---------------------------------------------------------------------------------------------
-# build: compiles TypeScript and nodegit (a native addon built from source), then cuts one
-# production-only node_modules tree per service with `pnpm deploy`.
+# toolchain: what compiling needs, and nothing of this repository yet.
 # ---------------------------------------------------------------------------------------------
-FROM ${BUILD_IMAGE} AS build
+FROM ${BUILD_IMAGE} AS toolchain
 ARG PNPM_VERSION
 
 # nodegit's build prerequisites. Keep this list a subset of the apt-get line in .ci/run, so CI
@@ -31,27 +30,57 @@ RUN apt-get update \
 RUN npm install -g pnpm@${PNPM_VERSION}
 
 # BUILD_ONLY: nodegit compiles from source rather than downloading a prebuilt binary, so the
-# addon links against this image's libkrb5/libssl. CI=true: pnpm never prompts.
+# addon links against this image's libkrb5/libssl. JOBS: node-gyp compiles on every core.
+# CI=true: pnpm never prompts.
 ENV BUILD_ONLY=true \
+    JOBS=max \
     CI=true
 
+# ---------------------------------------------------------------------------------------------
+# manifests: the lockfile, the workspace file and every package.json cut down to the fields that
+# decide what is installed (scripts/containers/dependency-manifests.mjs). This stage reruns on any
+# change, in a second; its output changes only when the dependencies do.
+# ---------------------------------------------------------------------------------------------
+FROM ${BUILD_IMAGE} AS manifests
+COPY . /context
+RUN node /context/scripts/containers/dependency-manifests.mjs /context /manifests
+
+# ---------------------------------------------------------------------------------------------
+# dependencies: every workspace dependency, installed from those manifests alone. nodegit (a native
+# addon: many minutes on two cores) compiles here, once. The COPY --from below is cached by
+# content, so a source, script or engines edit reuses this layer; only a dependency change
+# (a manifest's dependencies or the lockfile) rebuilds it.
+# ---------------------------------------------------------------------------------------------
+FROM toolchain AS dependencies
 WORKDIR /src
+COPY --from=manifests /manifests/ ./
+RUN pnpm install --frozen-lockfile
+# The compiled addon, set aside for the production trees cut below (they install with --ignore-scripts).
+RUN nodegit="$(realpath packages/git/node_modules/nodegit)" \
+ && node -e "require('$nodegit'); console.log('nodegit loads')" \
+ && mkdir -p /addons && cp "$nodegit/build/Release/nodegit.node" /addons/nodegit.node
 
-# Dependencies first, from the lockfile alone, so source edits do not refetch them.
-COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
-RUN pnpm fetch
-
+# ---------------------------------------------------------------------------------------------
+# build: compiles TypeScript, then cuts one production-only node_modules tree per service with
+# `pnpm deploy`, from the store the dependencies stage filled (offline, no install scripts).
+# ---------------------------------------------------------------------------------------------
+FROM dependencies AS build
+# The real manifests and the sources over the cut-down ones. The workspace links made above point
+# into these directories; .dockerignore keeps node_modules out, so the installed tree stays.
 COPY . .
-# --ignore-scripts: the workspace tree is only used to compile TypeScript (tsc needs no native
-# addon). nodegit is compiled once, below, inside the first production tree that needs it;
-# pnpm's side-effects cache then reuses that build for the second one.
-RUN pnpm install --frozen-lockfile --prefer-offline --ignore-scripts
 RUN pnpm build
 
 # pnpm 10 deploys from a shared workspace lockfile only with --legacy (no injected workspace deps).
-RUN pnpm --filter @agent-runner/worker deploy --legacy --prod --prefer-offline /out/worker \
- && pnpm --filter @agent-runner/poller deploy --legacy --prod --prefer-offline /out/poller \
- && pnpm --filter @agent-runner/github-sandbox deploy --legacy --prefer-offline /out/sandbox
+RUN pnpm --filter @agent-runner/worker deploy --legacy --prod --offline --ignore-scripts /out/worker \
+ && pnpm --filter @agent-runner/poller deploy --legacy --prod --offline --ignore-scripts /out/poller \
+ && pnpm --filter @agent-runner/github-sandbox deploy --legacy --offline --ignore-scripts /out/sandbox
+
+# The worker's nodegit: the addon compiled in the dependencies stage, without the C sources and
+# build intermediates (~100 MB) that only compiling needed.
+RUN nodegit="$(realpath /out/worker/node_modules/@agent-runner/git/node_modules/nodegit)" \
+ && rm -rf "$nodegit/build" && mkdir -p "$nodegit/build/Release" \
+ && cp /addons/nodegit.node "$nodegit/build/Release/nodegit.node" \
+ && rm -rf "$nodegit/vendor" "$nodegit/src" "$nodegit/include" "$nodegit/binding.gyp"
 
 # Fail the build here, not at run time, if the native addon did not build or load.
 # The poller does not depend on the git adapter: its tree must not hold nodegit at all.

@@ -1,6 +1,6 @@
 // Type-aware lint: promises must be handled, imports must not form cycles.
 import tseslint from "typescript-eslint";
-import { importX } from "eslint-plugin-import-x";
+import { createNodeResolver, importX } from "eslint-plugin-import-x";
 
 export default tseslint.config(
   {
@@ -19,10 +19,16 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
       "import-x/no-cycle": ["error", { maxDepth: 10 }],
       "import-x/no-self-import": "error",
+      // Another package is imported by its name (@agent-runner/…), through its
+      // exports, never by a relative path into its files.
+      "import-x/no-relative-packages": "error",
       // Async implementations of async interfaces need no await of their own.
       "@typescript-eslint/require-await": "off",
     },
-    settings: { "import-x/resolver": { node: { extensions: [".ts", ".js"] } } },
+    settings: {
+      // Sources import "./x.js" for ./x.ts (NodeNext): resolve it as tsc does.
+      "import-x/resolver-next": [createNodeResolver({ extensions: [".ts", ".js"], extensionAlias: { ".js": [".ts", ".js"] } })],
+    },
   },
   {
     // Tests poke at loosely typed JSON (API bodies, logs); the safety rules stay on.

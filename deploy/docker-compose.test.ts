@@ -70,6 +70,18 @@ describe("docker-compose.yml", () => {
     }
   });
 
+  it("pulls the published poller and worker images when .env names a registry, and otherwise builds them", () => {
+    for (const name of ["poller", "worker"]) {
+      expect(services[name]?.image, name).toBe(`\${AGENT_RUNNER_IMAGE_REGISTRY:-localhost}/agent-runner-${name}:\${AGENT_RUNNER_VERSION:-local}`);
+    }
+    // The default must never resolve to someone else's image on a public registry: `localhost` serves none,
+    // so compose falls back to `build:`.
+    for (const [name, service] of Object.entries(services).filter(([, service]) => service.build !== undefined)) {
+      const image = (service.image ?? "").replace(/\$\{[A-Z_]+:-([^}]*)\}/g, "$1");
+      expect(image, name).toMatch(/^localhost\//);
+    }
+  });
+
   it("lets the worker scale: no container_name and no published host port", () => {
     const worker = services.worker!;
     expect(worker.container_name).toBeUndefined();

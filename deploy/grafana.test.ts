@@ -19,15 +19,33 @@ interface Panel {
   targets?: { refId: string; expr: string; datasource?: Datasource }[];
   panels?: Panel[];
 }
+interface Variable {
+  name: string;
+  type: string;
+  query?: string | { query?: string };
+  datasource?: Datasource;
+  includeAll?: boolean;
+  allValue?: string;
+  multi?: boolean;
+}
 interface Dashboard {
   uid: string;
   title: string;
   schemaVersion: number;
   panels: Panel[];
+  templating: { list: Variable[] };
 }
 
 const dashboardPath = repoPath("deploy/grafana/dashboards/agent-runner.json");
-const dashboard = JSON.parse(readFileSync(dashboardPath, "utf8")) as Dashboard;
+const dashboardText = readFileSync(dashboardPath, "utf8");
+const dashboard = JSON.parse(dashboardText) as Dashboard;
+const variable = (name: string) => dashboard.templating.list.find((candidate) => candidate.name === name);
+const variableQuery = (name: string) => {
+  const query = variable(name)?.query;
+  return typeof query === "string" ? query : (query?.query ?? "");
+};
+/** The data source every panel, target and query variable uses: whichever one the `datasource` variable picks. */
+const CHOSEN_DATASOURCE = { type: "prometheus", uid: "${datasource}" };
 const datasources = (
   parse(readFileSync(repoPath("deploy/grafana/provisioning/datasources/prometheus.yml"), "utf8")) as {
     datasources: { name: string; uid: string; type: string; url: string; isDefault?: boolean }[];
@@ -44,7 +62,13 @@ const compose = parse(readFileSync(repoPath("docker-compose.yml"), "utf8")) as {
 
 const panels = dashboard.panels.flatMap((panel) => [panel, ...(panel.panels ?? [])]).filter((panel) => panel.type !== "row");
 const queries = panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel, ...target })));
-const expressionsOf = (title: string) => queries.filter((query) => query.panel.title === title).map((query) => query.expr).join("\n");
+/** A query without the dashboard's namespace and job matchers (checked on their own below). */
+const unscoped = (expr: string) => expr.replaceAll('{namespace=~"$namespace", job=~"$job"}', "").replaceAll(', namespace=~"$namespace", job=~"$job"}', "}");
+const expressionsOf = (title: string) =>
+  queries
+    .filter((query) => query.panel.title === title)
+    .map((query) => unscoped(query.expr))
+    .join("\n");
 
 describe("Grafana provisioning", () => {
   it("provisions one default Prometheus datasource at the compose service's address", () => {
@@ -85,16 +109,48 @@ describe("the agent-runner Grafana dashboard", () => {
     }
   });
 
-  it("queries the provisioned datasource in every panel and target", () => {
-    const uid = datasources[0]?.uid;
+  it("queries the data source its `datasource` variable picks, so it can be imported into any Grafana", () => {
+    expect(variable("datasource")).toMatchObject({ type: "datasource", query: "prometheus" });
     for (const panel of panels) {
-      expect(panel.datasource, panel.title).toEqual({ type: "prometheus", uid });
+      expect(panel.datasource, panel.title).toEqual(CHOSEN_DATASOURCE);
       expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
-      for (const target of panel.targets ?? []) expect(target.datasource ?? panel.datasource, panel.title).toEqual({ type: "prometheus", uid });
+      for (const target of panel.targets ?? []) expect(target.datasource ?? panel.datasource, panel.title).toEqual(CHOSEN_DATASOURCE);
+    }
+    for (const name of ["namespace", "job"]) expect(variable(name)?.datasource, name).toEqual(CHOSEN_DATASOURCE);
+    // ...and is bound to no data source uid of one installation, the provisioned one included.
+    expect(dashboardText).not.toContain(datasources[0]!.uid);
+  });
+
+  it("has namespace and job variables whose All also matches series without the label (compose has no namespace)", () => {
+    for (const name of ["namespace", "job"]) {
+      expect(variable(name), name).toMatchObject({ type: "query", includeAll: true, allValue: ".*", multi: true });
+      expect(variableQuery(name), name).toMatch(new RegExp(`^label_values\\(agent_runner_queue_jobs\\b.*, ${name}\\)$`));
     }
   });
 
-  it("selects only series the services export (or up)", () => {
+  it("narrows every selector to the chosen namespace and job", () => {
+    for (const query of queries) {
+      const selectors = [...query.expr.matchAll(/\b(agent_runner_\w+|process_\w+)(\{[^}]*\})?/g)];
+      expect(selectors.length, query.expr).toBeGreaterThan(0);
+      for (const [selector, , matchers = ""] of selectors) {
+        expect(matchers, `${query.panel.title}: ${selector}`).toContain('namespace=~"$namespace"');
+        expect(matchers, `${query.panel.title}: ${selector}`).toContain('job=~"$job"');
+      }
+    }
+  });
+
+  it("tells the services apart by their own service label, never by a scrape job's name or up", () => {
+    for (const query of queries) {
+      expect(query.expr, query.panel.title).not.toMatch(/\bjob\s*=\s*"|\bup\b/);
+      for (const [, value] of query.expr.matchAll(/\bservice\s*=~?\s*"([^"]*)"/g)) {
+        expect(["poller", "worker", "poller|worker"], `${query.panel.title}: service="${value}"`).toContain(value);
+      }
+    }
+    // A generic series (process_*) is also exported by other applications: it must say whose.
+    for (const query of queries.filter((q) => /\bprocess_/.test(q.expr))) expect(query.expr).toContain('service=~"poller|worker"');
+  });
+
+  it("selects only series the services export", () => {
     for (const query of queries) {
       const unknown = seriesNamesIn(query.expr).filter((name) => !KNOWN_SERIES.has(name));
       expect(unknown, `${query.panel.title}: ${query.expr}`).toEqual([]);
@@ -109,7 +165,7 @@ describe("the agent-runner Grafana dashboard", () => {
     expect(steps).toContain("histogram_quantile(0.95, sum by (le, step) (rate(agent_runner_step_duration_seconds_bucket");
     expect(expressionsOf("Queue depth")).toContain("by (state) (agent_runner_queue_jobs)");
     expect(expressionsOf("Rate-limit headroom")).toMatch(/agent_runner_github_rate_limit_remaining \/ \(agent_runner_github_rate_limit_limit > 0\)/);
-    expect(expressionsOf("Worker count")).toContain('count(up{job="worker"} == 1)');
+    expect(expressionsOf("Worker count")).toContain('count(agent_runner_active_jobs{service="worker"})');
     expect(expressionsOf("Poll outcomes")).toContain("sum by (outcome) (rate(agent_runner_polls_total");
     expect(expressionsOf("GitHub requests by status class")).toContain("sum by (status_class) (rate(agent_runner_github_requests_total");
   });

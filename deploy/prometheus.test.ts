@@ -1,9 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { ALERT_RULES_PATH, PROMETHEUS_CONFIG_PATH, renderStaticPrometheusConfig } from "./prometheus/render-static-config.js";
 import { KNOWN_SERIES, seriesNamesIn } from "./test-support/metric-names.js";
 import { describeRun, repoPath, run, runs } from "./test-support/tools.js";
 
@@ -26,6 +23,8 @@ interface AlertRule {
   annotations?: Record<string, string>;
 }
 
+const PROMETHEUS_CONFIG_PATH = repoPath("deploy/prometheus/prometheus.yml");
+const ALERT_RULES_PATH = repoPath("deploy/prometheus/alerts.yml");
 const config = parse(readFileSync(PROMETHEUS_CONFIG_PATH, "utf8")) as PrometheusConfig;
 const rules = (parse(readFileSync(ALERT_RULES_PATH, "utf8")) as { groups: { rules: AlertRule[] }[] }).groups.flatMap((g) => g.rules);
 const compose = parse(readFileSync(repoPath("docker-compose.yml"), "utf8")) as {
@@ -73,13 +72,27 @@ describe("Prometheus configuration", () => {
     expect(noPoll).toMatch(/time\(\) - max\(agent_runner_last_successful_poll_timestamp_seconds.*\) > 300/);
     expect(alert("AgentRunnerPollerMetricsAbsent")?.expr).toMatch(/^absent\(agent_runner_last_successful_poll_timestamp_seconds/);
     const failures = alert("AgentRunnerJobFailureRatioHigh")?.expr ?? "";
-    expect(failures).toContain('agent_runner_jobs_total{outcome="failed"}[15m]');
+    expect(failures).toContain('agent_runner_jobs_total{service="worker",outcome="failed"}[15m]');
     expect(failures).toMatch(/> 0\.2\s*$/);
     expect(alert("AgentRunnerQueueWaitTooLong")?.expr).toMatch(/agent_runner_queue_oldest_waiting_age_seconds\) > 600/);
     expect(alert("AgentRunnerQueueWaitGrowing")?.expr).toMatch(/deriv\(/);
     expect(alert("AgentRunnerQueueWaitGrowing")?.for).toBe("15m");
     expect(alert("AgentRunnerGitHubRateLimitLow")?.expr).toMatch(/agent_runner_github_rate_limit_remaining\s*\/\s*\(agent_runner_github_rate_limit_limit > 0\)\s*\)\s*< 0\.1/);
-    expect(alert("AgentRunnerNoWorkers")?.expr).toBe('(count(up{job="worker"} == 1) or vector(0)) == 0');
+    const noWorkers = alert("AgentRunnerNoWorkers")?.expr ?? "";
+    expect(noWorkers).toContain('(count(agent_runner_active_jobs{service="worker"}) or vector(0)) == 0');
+    expect(noWorkers).toMatch(/and on\(\)\s+max\(agent_runner_queue_jobs\{state=~"waiting\|prioritized\|delayed"\}\) > 0/);
+    expect(alert("AgentRunnerPollerDown")?.expr).toBe('absent(agent_runner_polls_total{service="poller"})');
+  });
+
+  it("tells the services apart by their own service label, never by a scrape job's name or up", () => {
+    // Compose names its jobs poller and worker; a PodMonitor names its one job after itself.
+    for (const rule of rules) {
+      expect(rule.expr, rule.alert).not.toMatch(/\bjob\s*=|\bup\s*\{|\bup\b\s*(==|$)/);
+      for (const [, value] of rule.expr.matchAll(/\bservice\s*=~?\s*"([^"]*)"/g)) {
+        expect(["poller", "worker"], `${rule.alert}: service="${value}"`).toContain(value);
+      }
+    }
+    expect(rules.filter((rule) => /\bservice\s*=/.test(rule.expr)).length).toBeGreaterThanOrEqual(4);
   });
 
   it("gives every alert a severity and a summary", () => {
@@ -94,39 +107,5 @@ describe("Prometheus configuration", () => {
       const unknown = seriesNamesIn(rule.expr).filter((name) => !KNOWN_SERIES.has(name));
       expect(unknown, `${rule.alert}: ${rule.expr}`).toEqual([]);
     }
-  });
-});
-
-describe("renderStaticPrometheusConfig", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "agent-runner-prometheus-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  const render = (worker: string[]) =>
-    renderStaticPrometheusConfig({ poller: ["127.0.0.1:40001"], worker, rulesPath: ALERT_RULES_PATH, scrapeIntervalSeconds: 1 });
-
-  it("keeps the compose config's jobs and rules, with fixed targets and the given interval", () => {
-    const rendered = parse(render(["127.0.0.1:40002", "127.0.0.1:40003"])) as PrometheusConfig;
-    expect(rendered.scrape_configs.map((scrape) => scrape.job_name)).toEqual(config.scrape_configs.map((scrape) => scrape.job_name));
-    expect(rendered.rule_files).toEqual([ALERT_RULES_PATH]);
-    expect(rendered.global).toMatchObject({ scrape_interval: "1s", evaluation_interval: "1s", scrape_timeout: "1s" });
-    const byJob = Object.fromEntries(rendered.scrape_configs.map((scrape) => [scrape.job_name, scrape]));
-    expect(byJob.poller).toEqual({ job_name: "poller", metrics_path: "/metrics", static_configs: [{ targets: ["127.0.0.1:40001"] }] });
-    expect(byJob.worker?.static_configs).toEqual([{ targets: ["127.0.0.1:40002", "127.0.0.1:40003"] }]);
-    expect(byJob.worker?.dns_sd_configs).toBeUndefined();
-  });
-
-  it("renders configs that promtool accepts, with workers and with none", () => {
-    for (const [name, workers] of [["two-workers", ["127.0.0.1:40002", "[::1]:40003"]], ["no-workers", []]] as const) {
-      const file = path.join(dir, `${name}.yml`);
-      writeFileSync(file, render([...workers]));
-      promtool(["check", "config", file]);
-    }
-  });
-
-  it("rejects targets that are URLs rather than host:port, and a non-positive interval", () => {
-    expect(() => render(["http://127.0.0.1:40002/metrics"])).toThrow(/host:port/);
-    expect(() =>
-      renderStaticPrometheusConfig({ poller: [], worker: [], rulesPath: ALERT_RULES_PATH, scrapeIntervalSeconds: 0 }),
-    ).toThrow(/scrapeIntervalSeconds/);
   });
 });

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Makes a fresh clone runnable: system packages nodegit's build needs, pnpm,
 # dependencies and the TypeScript build. Idempotent and quiet when all is there.
+#   --quiet       say nothing unless something is installed or fails
+#   --for-tests   also the tools the test suites drive: promtool and Prometheus,
+#                 Chromium (Bull Board), docker-compose (deploy checks).
+#                 `npm test` and `npm run test:chaos` pass it; the demo does not.
+#   --with-test-tools  the same as --for-tests (CI's name for it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,10 +18,19 @@ export JOBS="${JOBS:-max}"
 APT_PACKAGES=(libkrb5-dev libssl-dev python3 make g++ git redis-server bubblewrap)
 APT_TEST_PACKAGES=(prometheus chromium docker-compose)
 
-log() { [ "${QUIET:-}" = 1 ] || echo "setup: $*"; }
-[ "${1:-}" = "--quiet" ] && QUIET=1
+QUIET=0
 WANT_TEST_TOOLS=0
-[ "${1:-}" = "--with-test-tools" ] || [ "${CI:-}" = true ] && WANT_TEST_TOOLS=1
+[ "${CI:-}" = true ] && WANT_TEST_TOOLS=1
+for arg in "$@"; do
+  case "$arg" in
+    --quiet) QUIET=1 ;;
+    --for-tests | --with-test-tools) WANT_TEST_TOOLS=1 ;;
+    *) echo "setup: unknown option $arg (use --quiet, --for-tests)" >&2; exit 2 ;;
+  esac
+done
+log() { [ "$QUIET" = 1 ] || echo "setup: $*"; }
+# Installing takes minutes: say so even when asked to be quiet.
+announce() { echo "setup: $*"; }
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
@@ -27,19 +41,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else
     echo "setup: please install: ${missing[*]}" >&2; exit 1
   fi
-  log "installing ${missing[*]}"
+  announce "installing ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if ! command -v pnpm >/dev/null || [ "$(pnpm --version)" != "$PNPM_VERSION" ]; then
-  log "installing pnpm $PNPM_VERSION"
+  announce "installing pnpm $PNPM_VERSION"
   npm install -g "pnpm@$PNPM_VERSION" >/dev/null 2>&1
 fi
 
 # nodegit compiles from source on the first install (several minutes).
 if [ ! -f node_modules/.modules.yaml ] || [ pnpm-lock.yaml -nt node_modules/.modules.yaml ]; then
-  log "installing dependencies (the first nodegit build takes several minutes)"
+  announce "installing dependencies (the first nodegit build takes several minutes)"
   pnpm install --frozen-lockfile --reporter=silent
 fi
 log "building"

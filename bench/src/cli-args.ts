@@ -6,6 +6,7 @@ export const SCENARIO_NAMES = [
   "clone-cost",
   "worker-memory",
   "trigger-latency",
+  "sandbox-startup",
 ] as const;
 
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];

@@ -1,9 +1,7 @@
-import { existsSync } from "node:fs";
-import path from "node:path";
+import { repoPath, serviceEntry } from "@agent-runner/test-kit";
 import { parseCliArgs, SCENARIO_NAMES, USAGE, UsageError } from "./cli-args.js";
 import type { ScenarioResult } from "./figure.js";
 import { runAllCleanups } from "./harness/cleanup-stack.js";
-import { REPO_ROOT, SERVICE_ENTRY } from "./harness/paths.js";
 import { connectRedis, redisVersion } from "./harness/redis-keys.js";
 import { machineInfo } from "./machine-info.js";
 import { renderReport } from "./report/markdown-report.js";
@@ -19,15 +17,15 @@ function progress(scope: string): (message: string) => void {
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseCliArgs(process.argv.slice(2), path.join(REPO_ROOT, "bench/results"));
+    args = parseCliArgs(process.argv.slice(2), repoPath("bench/results"));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`${error.message}\n${USAGE}\n`);
     return 2;
   }
-  for (const entry of Object.values(SERVICE_ENTRY)) {
-    if (!existsSync(entry)) throw new Error(`${entry} is missing: run pnpm build first`);
-  }
+  // Fails now, with the remedy, rather than in the first scenario.
+  serviceEntry("worker");
+  serviceEntry("poller");
   const redis = connectRedis();
   const stop = (signal: string): void => {
     process.stderr.write(`\n[bench] ${signal}: stopping services, deleting keys and temp dirs\n`);
@@ -59,7 +57,7 @@ async function main(): Promise<number> {
     }
     const report = { startedAt, mode: args.quick ? ("quick" as const) : ("full" as const), machine, scenarios: results, seconds: (performance.now() - started) / 1000 };
     const complete = args.only.length === SCENARIO_NAMES.length && results.every((r) => r.error === undefined);
-    const written = await writeResults(report, args.outDir, [path.join(REPO_ROOT, "README.md"), path.join(REPO_ROOT, "bench/README.md")], complete);
+    const written = await writeResults(report, args.outDir, [repoPath("README.md"), repoPath("bench/README.md")], complete);
     process.stdout.write(`${renderReport(report)}\n`);
     process.stderr.write(`[bench] wrote ${written.json} and ${written.markdown}${written.readmes.map((r) => ` and ${r}`).join("")}\n`);
     return results.some((r) => r.error !== undefined) ? 1 : 0;

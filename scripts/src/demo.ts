@@ -1,13 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
+import { formatA, formatB, REDIS_URL, ServiceProcess, type ServiceKind } from "@agent-runner/test-kit";
 import { redisForDemo } from "./redis-for-demo.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const TIMEOUT_MS = 180_000;
 
 /**
@@ -17,17 +15,17 @@ const TIMEOUT_MS = 180_000;
  * opens and stops by itself when every valid task is done.
  */
 async function main(): Promise<void> {
-  const redis = await redisForDemo(process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379");
+  const redis = await redisForDemo(REDIS_URL);
   say(`Redis: ${redis.url}${redis.started ? " (started for the demo)" : ""}`);
   const sandbox = await startSandbox({ latencyMs: 20 });
   const workspace = await mkdtemp(path.join(os.tmpdir(), "agent-runner-demo-"));
-  const children: ChildProcess[] = [];
+  const children: ServiceProcess[] = [];
   try {
     const expected = await seed(sandbox);
     say(`Local GitHub API: ${sandbox.apiUrl}   git: ${sandbox.gitUrl}`);
     say(`Dispatch repo acme/dispatch has ${expected.length + 1} issues labelled copilot-agent (one of them is broken on purpose).`);
     const env = {
-      ...process.env,
+      ...inheritedEnv(),
       GITHUB_TOKEN: sandbox.tokens.owner,
       GITHUB_API_URL: sandbox.apiUrl,
       DISPATCH_REPO: "acme/dispatch",
@@ -37,11 +35,11 @@ async function main(): Promise<void> {
       WORKSPACE_DIR: workspace,
       LOG_LEVEL: process.env["LOG_LEVEL"] ?? "warn",
     };
-    children.push(start("poller", { ...env, PORT: "0" }));
-    for (const n of [1, 2]) children.push(start(`worker-${n}`, { ...env, PORT: "0", WORKER_CONCURRENCY: "2" }));
+    children.push(start("poller", "poller", { ...env, PORT: "0" }));
+    for (const n of [1, 2]) children.push(start("worker", `worker-${n}`, { ...env, PORT: "0", WORKER_CONCURRENCY: "2" }));
     await watch(sandbox, expected);
   } finally {
-    await Promise.all(children.map(stop));
+    await Promise.all(children.map((child) => child.stop(15_000)));
     await sandbox.close();
     await redis.stop();
     await rm(workspace, { recursive: true, force: true });
@@ -52,32 +50,12 @@ async function seed(sandbox: Sandbox): Promise<number[]> {
   await sandbox.admin.createRepo({ owner: "acme", name: "dispatch" });
   await sandbox.admin.createRepo({ owner: "acme", name: "target", files: { "README.md": "# target\n" } });
   const issues = [
-    {
-      title: "Test agent task",
-      body: '<!-- agent_task_metadata {"task_id": "test-task-12345678"} -->\n\n## Instruction\n\nCreate a simple test file to verify the agent runner is working.\n\nTarget Repository: acme/target\n',
-    },
+    { title: "Test agent task", body: formatA("test-task-12345678", "acme/target", "Create a simple test file to verify the agent runner is working.") },
     {
       title: "Add a greeting",
-      body: [
-        "# Agent Task Delegation",
-        "",
-        "**Task ID:** `8d3c2f4e-1b7a-4c1e-9f00-5a6b7c8d9e0f`",
-        "**User ID:** `demo-user`",
-        "",
-        "**Target:** repo `acme/target`",
-        "",
-        "## Instructions",
-        "",
-        "Add a friendly greeting to the project.",
-        "",
-        "---",
-        "",
-        "<!-- agent_task_metadata",
-        '{"task_id": "8d3c2f4e-1b7a-4c1e-9f00-5a6b7c8d9e0f", "user_id": "demo-user", "provider": "github_issue_dispatch"}',
-        "-->",
-      ].join("\n"),
+      body: formatB("8d3c2f4e-1b7a-4c1e-9f00-5a6b7c8d9e0f", "acme/target", "Add a friendly greeting to the project.", "demo-user"),
     },
-    { title: "Shares a prefix with the first", body: '<!-- agent_task_metadata {"task_id": "test-task-99999999"} -->\n\n## Instruction\n\nAnother task.\n\nTarget Repository: acme/target\n' },
+    { title: "Shares a prefix with the first", body: formatA("test-task-99999999", "acme/target", "Another task.") },
   ];
   const numbers = issues.map((i) => sandbox.admin.createIssue("acme", "dispatch", { ...i, labels: ["copilot-agent"] }).number);
   sandbox.admin.createIssue("acme", "dispatch", { title: "Broken on purpose", body: "No metadata here.", labels: ["copilot-agent"] });
@@ -111,32 +89,22 @@ async function watch(sandbox: Sandbox, expected: number[]): Promise<void> {
   throw new Error(`not every task finished within ${TIMEOUT_MS / 1000} s`);
 }
 
-function start(name: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const service = name.startsWith("worker") ? "worker" : "poller";
-  const child = spawn(process.execPath, [path.join(root, "services", service, "dist", "main.js")], {
+/** A service process whose output is echoed, each line prefixed with its name. */
+function start(kind: ServiceKind, name: string, env: Record<string, string>): ServiceProcess {
+  return ServiceProcess.spawn({
+    kind,
+    name,
     env,
-    stdio: ["ignore", "pipe", "pipe"],
+    keepLines: false,
+    onText: (text, stream) => {
+      if (text !== "") (stream === "stdout" ? process.stdout : process.stderr).write(`[${name}] ${text}\n`);
+    },
   });
-  child.stdout?.on("data", (chunk: Buffer) => process.stdout.write(prefixLines(name, chunk)));
-  child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(prefixLines(name, chunk)));
-  return child;
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-  if (child.exitCode === null) child.kill("SIGKILL");
-}
-
-function prefixLines(name: string, chunk: Buffer): string {
-  return chunk
-    .toString("utf8")
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => `[${name}] ${l}\n`)
-    .join("");
+/** The demo passes its whole environment on (LOG_LEVEL, CHANGE_HANDLER and friends reach the services). */
+function inheritedEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
 function say(message: string): void {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
+import { formatA } from "@agent-runner/test-kit";
 import type { CleanupStack } from "./cleanup-stack.js";
 
 export const ORG = "acme";
@@ -40,11 +41,6 @@ export interface TaskIssue {
   readonly createdAt: number;
 }
 
-/** The body the producer writes (the smoke-test format): hidden metadata, instruction, target. */
-export function dispatchBody(taskId: string, target: string, instruction: string): string {
-  return `<!-- agent_task_metadata {"task_id": "${taskId}"} -->\n\n## Instruction\n\n${instruction}\n\nTarget Repository: ${target}\n`;
-}
-
 /**
  * Opens one labelled dispatch issue for a new task. Task ids are UUIDs, so
  * their 8-character branch prefixes do not collide (a collision would cost
@@ -55,7 +51,7 @@ export function createTaskIssue(sandbox: Sandbox, dispatch: string, target: stri
   const createdAt = Date.now();
   const issue = sandbox.admin.createIssue(ORG, dispatch, {
     title: `Bench task ${taskId.slice(0, 8)}`,
-    body: dispatchBody(taskId, `${ORG}/${target}`, "Record this benchmark task."),
+    body: formatA(taskId, `${ORG}/${target}`, "Record this benchmark task."),
     labels: [DISPATCH_LABEL],
   });
   return { number: issue.number, taskId, createdAt };

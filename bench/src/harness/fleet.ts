@@ -3,14 +3,14 @@ import os from "node:os";
 import path from "node:path";
 import type { Sandbox } from "@agent-runner/github-sandbox";
 import type { Redis } from "ioredis";
+import { deleteKeysWithPrefix, REDIS_URL, ServiceProcess, uniquePrefix, waitFor, type LogLine } from "@agent-runner/test-kit";
 import { openQueue } from "./task-queue.js";
 import { ORG, processedCount } from "./bench-sandbox.js";
 import type { CleanupStack } from "./cleanup-stack.js";
 import { processCpu } from "./cpu-usage.js";
-import { REDIS_URL } from "./paths.js";
-import { deletePrefixKeys, uniquePrefix } from "./redis-keys.js";
-import { ServiceProcess, type LogLine } from "./service-process.js";
-import { waitFor } from "./wait-for.js";
+
+/** A stopping worker finishes its active jobs first; after this it is killed. */
+const STOP_GRACE_MS = 20_000;
 
 export interface FleetOptions {
   readonly scenario: string;
@@ -50,12 +50,12 @@ export class Fleet {
   ) {}
 
   static async start(options: FleetOptions, startPoller = true): Promise<Fleet> {
-    const prefix = uniquePrefix(options.scenario);
+    const prefix = uniquePrefix(`bench-${options.scenario}`);
     const dir = await mkdtemp(path.join(options.workspaceRoot ?? os.tmpdir(), `ar-bench-${options.scenario}-`));
     // BENCH_KEEP_LOGS=1 keeps the services' logs (and workspaces) for a post-mortem or a profile.
     if (process.env["BENCH_KEEP_LOGS"] === "1") options.cleanup.defer(`report ${dir}`, () => void process.stderr.write(`[bench] kept ${dir}\n`));
     else options.cleanup.defer(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
-    options.cleanup.defer(`delete Redis keys ${prefix}`, async () => void (await deletePrefixKeys(options.redis, prefix)));
+    options.cleanup.defer(`delete Redis keys ${prefix}`, async () => void (await deleteKeysWithPrefix(options.redis, prefix)));
     const fleet = new Fleet(prefix, dir, options);
     options.cleanup.defer(`stop the ${options.scenario} services`, () => fleet.stop());
     await fleet.startWorkers();
@@ -90,7 +90,8 @@ export class Fleet {
       kind: "poller",
       name: "poller",
       env: this.env(path.join(this.dir, "poller")),
-      logDir: this.logDir,
+      logFile: path.join(this.logDir, "poller.log"),
+      keepLines: false,
       ...(this.options.onPollerLine === undefined ? {} : { onLine: this.options.onPollerLine }),
     });
   }
@@ -112,10 +113,10 @@ export class Fleet {
         if (done > best) [best, progressAt] = [done, Date.now()];
         return done >= count;
       },
+      timeoutMs,
+      `${count} processed issues in ${dispatch}`,
       {
-        timeoutMs,
         intervalMs: 250,
-        what: `${count} processed issues in ${dispatch}`,
         abortIf: () => {
           this.assertAlive();
           if (Date.now() - progressAt > 180_000) throw new Error(`no task finished for 3 minutes (${best}/${count} done)`);
@@ -152,7 +153,7 @@ export class Fleet {
     const all = [...(this.poller === undefined ? [] : [this.poller]), ...this.workers];
     this.poller = undefined;
     this.workers.length = 0;
-    await Promise.all(all.map((s) => s.stop()));
+    await Promise.all(all.map((s) => s.stop(STOP_GRACE_MS)));
   }
 
   private async startWorkers(): Promise<void> {
@@ -164,7 +165,8 @@ export class Fleet {
           kind: "worker",
           name: `worker-${i}`,
           env: this.env(path.join(this.dir, `worker-${i}`)),
-          logDir: this.logDir,
+          logFile: path.join(this.logDir, `worker-${i}.log`),
+          keepLines: false,
           ...(o.workerNodeArgs === undefined ? {} : { nodeArgs: o.workerNodeArgs }),
           ...(o.onWorkerLine === undefined ? {} : { onLine: (line: LogLine) => o.onWorkerLine?.(i, line) }),
         }),

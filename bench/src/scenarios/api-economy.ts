@@ -3,7 +3,8 @@ import { CleanupStack } from "../harness/cleanup-stack.js";
 import { Fleet } from "../harness/fleet.js";
 import { labelledAt, LIST_ISSUES_ROUTE, summarizeCalls } from "../harness/request-log-stats.js";
 import { perTaskBreakdown } from "../harness/route-names.js";
-import { sleep, waitFor } from "../harness/wait-for.js";
+import { sleep } from "@agent-runner/core";
+import { waitFor } from "@agent-runner/test-kit";
 import { GITHUB_LATENCY_MS, type BenchContext, type ScenarioOutcome } from "../scenario.js";
 import { round } from "../stats.js";
 
@@ -37,7 +38,9 @@ export async function apiEconomy(ctx: BenchContext): Promise<ScenarioOutcome> {
     // The run ends with the poll that first sees the last label: the listings the labels cause are part of the cost.
     const settled = await waitFor(
       () => sandbox.admin.requestLog().find((e) => e.route === LIST_ISSUES_ROUTE && e.at > lastLabel && e.status > 0),
-      { timeoutMs: size.pollIntervalSeconds * 3_000 + 30_000, what: "the poll after the last task" },
+      size.pollIntervalSeconds * 3_000 + 30_000,
+      "the poll after the last task",
+      { intervalMs: 200 },
     );
     await sleep(2_000); // a second page of that listing, if any
     const runEnd = Date.now();

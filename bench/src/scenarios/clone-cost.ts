@@ -7,7 +7,7 @@ import type { Redis } from "ioredis";
 import { createTaskIssue, ORG, startBenchSandbox } from "../harness/bench-sandbox.js";
 import { CleanupStack } from "../harness/cleanup-stack.js";
 import { Fleet } from "../harness/fleet.js";
-import type { LogLine } from "../harness/service-process.js";
+import type { LogLine } from "@agent-runner/test-kit";
 import { authedUrl, compareClones } from "../git/clone-timing.js";
 import { generateRepo } from "../git/generate-repo.js";
 import { git } from "../git/git-cli.js";

@@ -2,9 +2,8 @@ import { createRepos, createTaskIssues, ORG, startBenchSandbox } from "../harnes
 import { CleanupStack } from "../harness/cleanup-stack.js";
 import { Fleet } from "../harness/fleet.js";
 import { LIST_ISSUES_ROUTE } from "../harness/request-log-stats.js";
-import type { LogLine } from "../harness/service-process.js";
 import { openQueue } from "../harness/task-queue.js";
-import { waitFor } from "../harness/wait-for.js";
+import { waitFor, type LogLine } from "@agent-runner/test-kit";
 import type { BenchContext, ScenarioOutcome } from "../scenario.js";
 import { round } from "../stats.js";
 
@@ -40,8 +39,10 @@ export async function enqueueAtScale(ctx: BenchContext): Promise<ScenarioOutcome
       false,
     );
     await fleet.startPoller();
-    const waitOptions = { timeoutMs: 300_000, what: "two polls", abortIf: () => fleet.assertAlive() };
-    const [first, second] = await waitFor(() => (polls.length >= 2 ? polls : undefined), waitOptions);
+    const [first, second] = await waitFor(() => (polls.length >= 2 ? polls : undefined), 300_000, "two polls", {
+      intervalMs: 200,
+      abortIf: () => fleet.assertAlive(),
+    });
     if (first === undefined || second === undefined) throw new Error("unreachable: two polls were awaited");
     const log = sandbox.admin.requestLog().filter((e) => e.route === LIST_ISSUES_ROUTE && e.path === `/repos/${ORG}/${dispatch}/issues`);
     const firstPollRequests = log.filter((e) => e.at <= first.time);

@@ -6,6 +6,7 @@ import { enqueueAtScale } from "./enqueue-at-scale.js";
 import { throttledCeiling } from "./throttled-ceiling.js";
 import { throughputScaling } from "./throughput-scaling.js";
 import { triggerLatency } from "./trigger-latency.js";
+import { sandboxStartup } from "./sandbox-startup.js";
 import { workerMemory } from "./worker-memory.js";
 
 export const SCENARIOS: Record<ScenarioName, Scenario> = {
@@ -16,4 +17,5 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
   "clone-cost": cloneCost,
   "worker-memory": workerMemory,
   "trigger-latency": triggerLatency,
+  "sandbox-startup": sandboxStartup,
 };

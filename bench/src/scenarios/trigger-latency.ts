@@ -2,8 +2,8 @@ import { createRepos, createTaskIssue, startBenchSandbox, type TaskIssue } from 
 import { CleanupStack } from "../harness/cleanup-stack.js";
 import { Fleet } from "../harness/fleet.js";
 import { openQueue } from "../harness/task-queue.js";
-import { sleep, waitFor } from "../harness/wait-for.js";
-import { jobIdForTask } from "@agent-runner/core";
+import { jobIdForTask, sleep } from "@agent-runner/core";
+import { waitFor } from "@agent-runner/test-kit";
 import { GITHUB_LATENCY_MS, type BenchContext, type ScenarioOutcome } from "../scenario.js";
 import { percentile, round } from "../stats.js";
 
@@ -38,7 +38,9 @@ export async function triggerLatency(ctx: BenchContext): Promise<ScenarioOutcome
         if (jobs.some((j) => j === undefined || j === null)) return undefined;
         return jobs.map((job, n) => ((job?.timestamp ?? 0) - (issues[n]?.createdAt ?? 0)) / 1000);
       },
-      { timeoutMs: size.pollIntervalSeconds * 3_000 + 60_000, intervalMs: 500, what: "every issue's job", abortIf: () => fleet.assertAlive() },
+      size.pollIntervalSeconds * 3_000 + 60_000,
+      "every issue's job",
+      { intervalMs: 500, abortIf: () => fleet.assertAlive() },
     );
     return {
       figures: [

@@ -1,7 +1,7 @@
 import type { Fleet } from "../harness/fleet.js";
 import { metricValue } from "../harness/prometheus.js";
 import { runBatch } from "../harness/run-batch.js";
-import { sleep } from "../harness/wait-for.js";
+import { sleep } from "@agent-runner/core";
 import type { BenchContext, ScenarioOutcome } from "../scenario.js";
 import { mean, round, slope } from "../stats.js";
 

@@ -55,13 +55,14 @@ export async function tryAcquireDirectoryLock(
   options: { staleMs?: number } = {},
 ): Promise<DirectoryLock | undefined> {
   try {
-    await mkdir(path);
+    await mkdir(path, { mode: 0o700 });
   } catch (error) {
     if (errorCode(error) === "EEXIST") return undefined;
     throw error;
   }
   const token = randomUUID();
-  await writeFile(join(path, OWNER_FILE), JSON.stringify({ token, pid: process.pid, host: hostname() }));
+  // "wx": the directory is brand new, so anything already at the name (a planted link) is refused, not followed.
+  await writeFile(join(path, OWNER_FILE), JSON.stringify({ token, pid: process.pid, host: hostname() }), { flag: "wx", mode: 0o600 });
   return new HeldLock(path, token, (options.staleMs ?? DEFAULT_STALE_MS) / 4);
 }
 

@@ -22,6 +22,7 @@ describe("gitFailureKind", () => {
     ["the remote end hung up unexpectedly", -1, "network"],
     ["operation timed out", -37, "network"],
     ["pre-receive hook declined", -1, "rejected"],
+    ["cannot redirect from '127.0.0.1' to 'localhost'", -1, "rejected"],
   ] as const)("classifies %j (errno %s) as %s", (message, errno, kind) => {
     expect(gitFailureKind(message, errno)).toBe(kind);
   });

@@ -12,6 +12,8 @@ const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, GitRemoteErrorKind]> = [
   [/status code: 403|forbidden|permission to .* denied/i, "forbidden"],
   [/status code: 404|repository not found|not a git repository|does not appear to be a git repository/i, "not_found"],
   [/non-?fast-?forward|fetch first|not present locally|stale info/i, "non_fast_forward"],
+  // Redirects to another host are refused (see remote-by-url.ts): the server is set up so, a retry changes nothing.
+  [/cannot redirect from|unexpected redirect|redirect without location/i, "rejected"],
   [
     /status code: 5\d\d|timed? ?out|connection (?:reset|refused|closed|aborted)|hang ?up|hung up|early eof|unexpected eof|\beof\b|broken pipe|failed to (?:connect|send|resolve|receive)|could not (?:connect|resolve)|socket|network|ssl|tls|curl/i,
     "network",

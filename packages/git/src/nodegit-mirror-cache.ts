@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import NodeGit from "nodegit";
 import { GitRemoteError } from "@agent-runner/core";
@@ -9,6 +9,8 @@ import type { CheckoutRequest } from "@agent-runner/core";
 import { KeyedMutex } from "./keyed-mutex.js";
 import type { MirrorCacheLayout } from "./mirror-cache-layout.js";
 import { runRemoteOperation } from "./nodegit-remote-operation.js";
+import { ensurePrivateDir, PRIVATE_DIR_MODE, writePrivateFile } from "./private-dir.js";
+import { FETCH_NETWORK_OPTIONS, refuseFetchRedirects, remoteForUrl } from "./remote-by-url.js";
 
 export interface MirrorCacheLogger {
   debug(obj: object, msg: string): void;
@@ -82,7 +84,7 @@ export class NodegitMirrorCache {
 
   private async withLocks(key: string, signal: AbortSignal | undefined, fn: () => Promise<void>): Promise<void> {
     const { layout } = this.options;
-    await mkdir(layout.cacheDir, { recursive: true });
+    await mkdir(layout.cacheDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     await this.mutex.runExclusive(
       key,
       async () => {
@@ -135,10 +137,7 @@ export class NodegitMirrorCache {
   private async fetchIntoMirror(mirrorDir: string, request: CheckoutRequest): Promise<void> {
     const repo = await NodeGit.Repository.openBare(mirrorDir);
     try {
-      const remote = await repo.getRemote(REMOTE);
-      await runRemoteOperation({ token: this.options.token, operation: "fetch", signal: request.signal }, (callbacks) =>
-        remote.fetch([], { callbacks, prune: FETCH_PRUNE, downloadTags: DOWNLOAD_TAGS_NONE }, "agent-runner: mirror fetch"),
-      );
+      await this.fetch(repo, request.cloneUrl, request, "fetch");
       await pointHeadAt(repo, request.defaultBranch);
     } finally {
       await repo.cleanup();
@@ -154,15 +153,12 @@ export class NodegitMirrorCache {
     const { layout } = this.options;
     const temp = layout.tempDir(key, randomUUID());
     try {
+      await mkdir(temp, { mode: PRIVATE_DIR_MODE });
       const repo = await NodeGit.Repository.init(temp, 1);
       try {
-        const remote = await NodeGit.Remote.createWithFetchspec(repo, REMOTE, sourceUrl, MIRROR_FETCHSPEC);
-        await runRemoteOperation(
-          { token: this.options.token, operation: "clone", signal: request.signal, fallbackKind: "network" },
-          (callbacks) =>
-            remote.fetch([], { callbacks, prune: FETCH_PRUNE, downloadTags: DOWNLOAD_TAGS_NONE }, "agent-runner: mirror clone"),
-        );
-        NodeGit.Remote.setUrl(repo, REMOTE, request.cloneUrl);
+        // For people looking at the mirror: fetches never read it (see fetch()).
+        await NodeGit.Remote.createWithFetchspec(repo, REMOTE, request.cloneUrl, MIRROR_FETCHSPEC);
+        await this.fetch(repo, sourceUrl, request, "clone");
         await pointHeadAt(repo, request.defaultBranch);
       } finally {
         await repo.cleanup();
@@ -195,6 +191,31 @@ export class NodegitMirrorCache {
     this.options.logger.debug({ mirror: key, packs: packs.length }, "mirror repacked");
   }
 
+  /**
+   * One fetch of every branch from `sourceUrl` (the clone URL, or an old
+   * mirror when repacking) through a remote built from that URL alone: the
+   * mirror's config (its remote, url.*.insteadOf, http.proxy) chooses nothing.
+   */
+  private async fetch(repo: NodeGit.Repository, sourceUrl: string, request: CheckoutRequest, operation: "clone" | "fetch"): Promise<void> {
+    await refuseFetchRedirects(repo);
+    const remote = await remoteForUrl(repo, sourceUrl);
+    await runRemoteOperation(
+      {
+        token: this.options.token,
+        cloneUrl: request.cloneUrl,
+        operation,
+        signal: request.signal,
+        ...(operation === "clone" ? { fallbackKind: "network" as const } : {}),
+      },
+      (callbacks) =>
+        remote.fetch(
+          [MIRROR_FETCHSPEC],
+          { callbacks, prune: FETCH_PRUNE, downloadTags: DOWNLOAD_TAGS_NONE, ...FETCH_NETWORK_OPTIONS },
+          `agent-runner: mirror ${operation}`,
+        ),
+    );
+  }
+
   private async discardMirror(key: string): Promise<void> {
     const trash = this.options.layout.trashDir(key, randomUUID());
     try {
@@ -208,18 +229,20 @@ export class NodegitMirrorCache {
   /** Records the mirror's size for the pruner; writing the marker also stamps its last use. */
   private async markUsed(key: string): Promise<void> {
     const sizeBytes = await packBytes(this.options.layout.mirrorDir(key));
-    await writeFile(this.options.layout.markerFile(key), JSON.stringify({ sizeBytes }));
+    await writePrivateFile(this.options.layout.markerFile(key), JSON.stringify({ sizeBytes }));
   }
 }
 
 async function cloneFromMirror(mirrorDir: string, request: CheckoutRequest): Promise<void> {
   throwIfAborted(request.signal);
+  // libgit2 would create it 0755; an empty directory is fine to clone into.
+  await ensurePrivateDir(request.dir);
   const repo = await NodeGit.Clone(mirrorDir, request.dir, {
     local: CLONE_LOCAL_WITH_HARDLINKS,
     checkoutOpts: { checkoutStrategy: CHECKOUT_NONE },
   });
   try {
-    // The working tree talks to the real remote from now on.
+    // For people looking at the tree: the worker pushes to the clone URL, never to a configured remote.
     NodeGit.Remote.setUrl(repo, REMOTE, request.cloneUrl);
   } finally {
     await repo.cleanup();
@@ -231,7 +254,7 @@ const TREE_FETCHSPEC = `+refs/heads/*:refs/remotes/${REMOTE}/*`;
 async function fetchMirrorIntoTree(mirrorDir: string, treeDir: string): Promise<void> {
   const repo = await NodeGit.Repository.open(treeDir);
   try {
-    const mirror = await NodeGit.Remote.createAnonymous(repo, mirrorDir);
+    const mirror = await remoteForUrl(repo, mirrorDir);
     await mirror.fetch([TREE_FETCHSPEC], { prune: FETCH_PRUNE, downloadTags: DOWNLOAD_TAGS_NONE }, "agent-runner: tree fetch");
     // Prune by hand as well: the remote-tracking refs must be exactly the mirror's branches.
     const mirrorRepo = await NodeGit.Repository.openBare(mirrorDir);

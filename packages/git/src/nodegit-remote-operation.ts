@@ -13,6 +13,12 @@ const PROGRESS_THROTTLE_MS = 100;
 
 export interface RemoteOperationOptions {
   readonly token: string;
+  /**
+   * The repository's clone URL as the API gave it. The token goes only to its
+   * origin (scheme, host and port); libgit2 asking credentials for any other
+   * URL fails the operation.
+   */
+  readonly cloneUrl: string;
   /** What the operation is, for error messages: "clone", "fetch", "push". */
   readonly operation: string;
   readonly signal?: AbortSignal | undefined;
@@ -40,7 +46,7 @@ export async function runRemoteOperation<T>(
   options: RemoteOperationOptions,
   operation: (callbacks: NodeGit.RemoteCallbacks) => Promise<T>,
 ): Promise<T> {
-  const session = new RemoteSession(options.token, options.signal);
+  const session = new RemoteSession(options.token, options.cloneUrl, options.signal);
   throwIfAborted(options.signal);
   let result: T;
   try {
@@ -56,12 +62,18 @@ export async function runRemoteOperation<T>(
 
 class RemoteSession {
   credentialAttempts = 0;
+  /** The origin libgit2 asked credentials for that is not the clone URL's, if any. */
+  refusedOrigin: string | undefined;
+  readonly allowedOrigin: string | undefined;
   private readonly rejectedRefs: Array<{ ref: string; status: string }> = [];
 
   constructor(
     private readonly token: string,
+    cloneUrl: string,
     private readonly signal: AbortSignal | undefined,
-  ) {}
+  ) {
+    this.allowedOrigin = httpOrigin(cloneUrl);
+  }
 
   get gaveUpOnCredentials(): boolean {
     return this.credentialAttempts > MAX_CREDENTIAL_ATTEMPTS;
@@ -69,7 +81,12 @@ class RemoteSession {
 
   callbacks(): NodeGit.RemoteCallbacks {
     const callbacks = {
-      credentials: (): NodeGit.Credential | null => {
+      credentials: (url: string): NodeGit.Credential | null => {
+        const origin = httpOrigin(url);
+        if (origin === undefined || origin !== this.allowedOrigin) {
+          this.refusedOrigin = origin ?? describeUrl(url);
+          return null;
+        }
         this.credentialAttempts += 1;
         // null makes libgit2 fail at once with "authentication required" (GIT_EAUTH);
         // returning an Error instead surfaces an unrelated stale libgit2 message.
@@ -113,8 +130,40 @@ function translateFailure(error: unknown, session: RemoteSession, options: Remot
   const message = session.redact(raw);
   // A sanitised copy: the original may carry fields we do not control.
   const cause = Object.assign(new Error(message), { errno });
+  if (session.refusedOrigin !== undefined) {
+    return new GitRemoteError(
+      "auth",
+      session.redact(
+        `git ${options.operation} refused: credentials were requested for ${session.refusedOrigin}, ` +
+          `but only the repository's own origin ${session.allowedOrigin ?? "(none: the clone URL is not http or https)"} gets them`,
+      ),
+      { cause },
+    );
+  }
   const kind = session.gaveUpOnCredentials ? "auth" : (gitFailureKind(message, errno) ?? options.fallbackKind);
   if (kind === undefined) return new UnrecognisedGitFailure(`git ${options.operation} failed: ${message}`, { cause });
   const suffix = session.gaveUpOnCredentials ? ` (credentials refused ${session.credentialAttempts - 1} times)` : "";
   return new GitRemoteError(kind, `git ${options.operation} failed: ${message}${suffix}`, { cause });
+}
+
+/**
+ * "scheme://host:port" of an http(s) URL, the default port made explicit and
+ * the host lower-cased (WHATWG URL parsing), or undefined for anything else.
+ */
+export function httpOrigin(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const defaultPort = { "http:": "80", "https:": "443" }[parsed.protocol];
+  if (defaultPort === undefined || parsed.hostname === "") return undefined;
+  return `${parsed.protocol}//${parsed.hostname}:${parsed.port === "" ? defaultPort : parsed.port}`;
+}
+
+/** What to call a URL that has no http(s) origin, without its user info or path. */
+function describeUrl(url: string): string {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+  return scheme === undefined ? "a URL that is not http or https" : `a ${scheme}: URL`;
 }

@@ -4,17 +4,26 @@ import NodeGit from "nodegit";
 import { GitRemoteError } from "@agent-runner/core";
 import { isAbortError, throwIfAborted } from "./abort-error.js";
 import type { CheckoutRequest, GitWorkspace, GitWorkspaceFactory } from "@agent-runner/core";
+import { isolateGitConfig } from "./git-config-isolation.js";
 import { MirrorCacheLayout } from "./mirror-cache-layout.js";
 import { pruneMirrorCache } from "./mirror-cache-pruner.js";
 import { NodegitMirrorCache, type MirrorCacheLogger } from "./nodegit-mirror-cache.js";
 import { runRemoteOperation } from "./nodegit-remote-operation.js";
-import { NodegitWorkspace } from "./nodegit-workspace.js";
+import { NodegitWorkspace, type NodegitWorkspaceOptions } from "./nodegit-workspace.js";
+import { ensurePrivateDir, ensurePrivateDirSync, ensurePrivatePath, ensureWorkspaceRootSync } from "./private-dir.js";
+import { FETCH_NETWORK_OPTIONS, refuseFetchRedirects, remoteForUrl } from "./remote-by-url.js";
 import { TreePool, type PooledTree } from "./tree-pool.js";
 
 export interface NodegitWorkspaceFactoryOptions {
-  /** Sent as the password of "x-access-token" through libgit2's credentials callback only. */
+  /** Sent as the password of "x-access-token" through libgit2's credentials callback only, to the clone URL's origin only. */
   readonly token: string;
-  /** Keeps a bare mirror per remote here, shared by every factory and process pointing at it. */
+  /**
+   * The worker's workspace root. Made private to the worker's user (0700) when
+   * the factory is built, and so is every directory between it and a
+   * requested checkout directory below it.
+   */
+  readonly workspaceDir?: string;
+  /** Keeps a bare mirror per remote here (made private too), shared by every factory and process pointing at it. */
   readonly cacheDir?: string;
   readonly logger?: MirrorCacheLogger;
   /** Least-recently-used mirrors are evicted beyond this total. Default 2 GiB. */
@@ -43,16 +52,20 @@ const STATUS_INCLUDE_UNTRACKED = 1 << 0;
 const STATUS_INCLUDE_IGNORED = 1 << 1;
 const STATUS_RECURSE_UNTRACKED_DIRS = 1 << 4;
 const STATUS_RECURSE_IGNORED_DIRS = 1 << 6;
-const CHECKOUT_NONE = 1 << 30;
+const DOWNLOAD_TAGS_NONE = 2;
+const REMOTE = "origin";
 const SILENT_LOGGER: MirrorCacheLogger = { debug: () => undefined, warn: () => undefined };
 
 /**
  * GitWorkspaceFactory on nodegit (libgit2). Credentials never touch the
  * remote URL, the repository config or any file: libgit2 asks for them per
- * request through a callback.
+ * request through a callback, which answers only for the clone URL's origin.
+ * Every fetch and push goes to the clone URL itself, never to a remote read
+ * from a config, and libgit2 reads no config but the repository's own.
  */
 export class NodegitWorkspaceFactory implements GitWorkspaceFactory {
   private readonly token: string;
+  private readonly workspaceDir: string | undefined;
   private readonly logger: MirrorCacheLogger;
   private readonly layout: MirrorCacheLayout | undefined;
   private readonly mirrors: NodegitMirrorCache | undefined;
@@ -62,8 +75,17 @@ export class NodegitWorkspaceFactory implements GitWorkspaceFactory {
   private readonly trees: TreePool | undefined;
 
   constructor(options: NodegitWorkspaceFactoryOptions) {
+    isolateGitConfig();
     this.token = options.token;
     this.logger = options.logger ?? SILENT_LOGGER;
+    this.workspaceDir = options.workspaceDir;
+    if (options.workspaceDir !== undefined && !ensureWorkspaceRootSync(options.workspaceDir)) {
+      this.logger.warn(
+        { dir: options.workspaceDir },
+        "the workspace directory belongs to root and others may enter it; only the directories the worker creates in it are private",
+      );
+    }
+    if (options.cacheDir !== undefined) ensurePrivateDirSync(options.cacheDir);
     this.maxCacheBytes = options.maxCacheBytes ?? DEFAULT_MAX_CACHE_BYTES;
     this.maxCacheAgeMs = options.maxCacheAgeMs ?? DEFAULT_MAX_CACHE_AGE_MS;
     this.maxIdleTrees = options.maxIdleTreesPerRepo ?? DEFAULT_MAX_IDLE_TREES_PER_REPO;
@@ -78,26 +100,44 @@ export class NodegitWorkspaceFactory implements GitWorkspaceFactory {
     await assertUsableDir(request.dir);
     if (this.mirrors !== undefined && this.trees !== undefined) return this.checkoutPooled(request, this.mirrors, this.trees);
     try {
+      await ensurePrivatePath(this.workspaceDir, request.dir);
       const repo =
         this.mirrors === undefined ? await this.cloneDirect(request) : await this.cloneViaMirror(request, this.mirrors);
-      return await NodegitWorkspace.open({ repo, dir: request.dir, defaultBranch: request.defaultBranch, token: this.token });
+      return await NodegitWorkspace.open({ ...this.workspaceOptions(request), repo, dir: request.dir });
     } catch (error) {
       await rm(request.dir, { recursive: true, force: true });
       throw error;
     }
   }
 
+  private workspaceOptions(request: CheckoutRequest): Pick<NodegitWorkspaceOptions, "cloneUrl" | "defaultBranch" | "token" | "logger"> {
+    return { cloneUrl: request.cloneUrl, defaultBranch: request.defaultBranch, token: this.token, logger: this.logger };
+  }
+
+  /**
+   * init + fetch rather than NodeGit.Clone: the fetch must go through a remote
+   * built from the clone URL alone (see remoteForUrl), and files are checked
+   * out below, so a missing default branch is not mistaken for a network failure.
+   */
   private async cloneDirect(request: CheckoutRequest): Promise<NodeGit.Repository> {
-    const cloned = await runRemoteOperation(
-      { token: this.token, operation: "clone", signal: request.signal, fallbackKind: "network" },
-      (callbacks) =>
-        NodeGit.Clone(request.cloneUrl, request.dir, {
-          // Checked out below, so a missing default branch is not mistaken for a network failure.
-          checkoutOpts: { checkoutStrategy: CHECKOUT_NONE },
-          fetchOpts: { callbacks },
-        }),
-    );
-    await cloned.cleanup();
+    const repo = await NodeGit.Repository.init(request.dir, 0);
+    try {
+      // For people looking at the tree: the worker itself never reads it.
+      await NodeGit.Remote.create(repo, REMOTE, request.cloneUrl);
+      await refuseFetchRedirects(repo);
+      const remote = await remoteForUrl(repo, request.cloneUrl);
+      await runRemoteOperation(
+        { token: this.token, cloneUrl: request.cloneUrl, operation: "clone", signal: request.signal, fallbackKind: "network" },
+        (callbacks) =>
+          remote.fetch(
+            [`+refs/heads/*:refs/remotes/${REMOTE}/*`],
+            { callbacks, downloadTags: DOWNLOAD_TAGS_NONE, ...FETCH_NETWORK_OPTIONS },
+            "agent-runner: clone",
+          ),
+      );
+    } finally {
+      await repo.cleanup();
+    }
     return openAndCheckOut(request, await defaultBranchTip(request));
   }
 
@@ -161,6 +201,7 @@ export class NodegitWorkspaceFactory implements GitWorkspaceFactory {
   ): Promise<GitWorkspace | undefined> {
     let repo: NodeGit.Repository | undefined;
     try {
+      await ensurePrivateDir(tree.dir);
       const expected = await trees.readSnapshot(tree);
       if (expected === undefined || expected !== (await readTreeSnapshot(tree.dir))) {
         throw new Error("the tree's git config changed since it was cloned");
@@ -188,10 +229,9 @@ export class NodegitWorkspaceFactory implements GitWorkspaceFactory {
 
   private async openPooled(request: CheckoutRequest, tree: PooledTree, repo: NodeGit.Repository): Promise<GitWorkspace> {
     return NodegitWorkspace.open({
+      ...this.workspaceOptions(request),
       repo,
       dir: tree.dir,
-      defaultBranch: request.defaultBranch,
-      token: this.token,
       release: (reusable) => (reusable ? tree.release(this.maxIdleTrees) : tree.discard()),
     });
   }
@@ -284,7 +324,11 @@ async function resetTree(request: CheckoutRequest): Promise<NodeGit.Repository> 
   return repo;
 }
 
-/** What a job could change in .git to affect the next one: the config (remote URL, filters) and the exclude file. */
+/**
+ * What a job could change in .git to affect the next one: the config (remote
+ * URL, filters), the exclude and attributes files, and alternates (objects of
+ * other repositories, which a push would then send).
+ */
 async function readTreeSnapshot(dir: string): Promise<string> {
   const read = async (file: string): Promise<string | null> => {
     try {
@@ -293,7 +337,12 @@ async function readTreeSnapshot(dir: string): Promise<string> {
       return null;
     }
   };
-  return JSON.stringify({ config: await read("config"), exclude: await read("info/exclude"), attributes: await read("info/attributes") });
+  return JSON.stringify({
+    config: await read("config"),
+    exclude: await read("info/exclude"),
+    attributes: await read("info/attributes"),
+    alternates: await read("objects/info/alternates"),
+  });
 }
 
 function isRemoteOrRequestError(error: unknown): boolean {

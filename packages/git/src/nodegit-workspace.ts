@@ -1,7 +1,10 @@
 import { rm } from "node:fs/promises";
 import NodeGit from "nodegit";
 import type { CommitInfo, DisposeOptions, GitAuthor, GitWorkspace } from "@agent-runner/core";
+import type { MirrorCacheLogger } from "./nodegit-mirror-cache.js";
 import { runRemoteOperation } from "./nodegit-remote-operation.js";
+import { PUSH_NETWORK_OPTIONS, remoteForUrl } from "./remote-by-url.js";
+import { TreeConfigGuard } from "./tree-config-guard.js";
 
 const REMOTE = "origin";
 const REMOTE_PREFIX = `refs/remotes/${REMOTE}/`;
@@ -19,8 +22,11 @@ const STATUS_RECURSE_UNTRACKED_DIRS = 1 << 4;
 export interface NodegitWorkspaceOptions {
   readonly repo: NodeGit.Repository;
   readonly dir: string;
+  /** The repository's clone URL from the API: the only place pushes go, whatever the tree's config says. */
+  readonly cloneUrl: string;
   readonly defaultBranch: string;
   readonly token: string;
+  readonly logger?: MirrorCacheLogger;
   /** Replaces deleting `dir` on dispose (a pooled tree goes back to its pool). */
   readonly release?: (reusable: boolean) => Promise<void>;
 }
@@ -29,23 +35,29 @@ export interface NodegitWorkspaceOptions {
 export class NodegitWorkspace implements GitWorkspace {
   readonly dir: string;
   private readonly repo: NodeGit.Repository;
+  private readonly cloneUrl: string;
   private readonly defaultBranch: string;
   private readonly token: string;
+  private readonly logger: MirrorCacheLogger | undefined;
   private readonly release: ((reusable: boolean) => Promise<void>) | undefined;
+  private readonly config: TreeConfigGuard;
   private branchesAtCheckout: ReadonlyMap<string, string> = new Map();
   private disposed = false;
 
-  private constructor(options: NodegitWorkspaceOptions) {
+  private constructor(options: NodegitWorkspaceOptions, config: TreeConfigGuard) {
     this.repo = options.repo;
     this.dir = options.dir;
+    this.cloneUrl = options.cloneUrl;
     this.defaultBranch = options.defaultBranch;
     this.token = options.token;
+    this.logger = options.logger;
     this.release = options.release;
+    this.config = config;
   }
 
-  /** Wraps a freshly checked-out repository and snapshots its remote branches. */
+  /** Wraps a freshly checked-out repository and snapshots its remote branches and its git config. */
   static async open(options: NodegitWorkspaceOptions): Promise<NodegitWorkspace> {
-    const workspace = new NodegitWorkspace(options);
+    const workspace = new NodegitWorkspace(options, await TreeConfigGuard.capture(options.dir));
     workspace.branchesAtCheckout = await readRemoteBranches(options.repo);
     return workspace;
   }
@@ -55,6 +67,7 @@ export class NodegitWorkspace implements GitWorkspace {
   }
 
   async commitsAheadOfDefault(branch: string): Promise<CommitInfo[]> {
+    await this.restoreConfig();
     const tip = await this.remoteTip(branch);
     // A branch the remote does not have has nothing ahead of anything.
     if (tip === undefined) return [];
@@ -73,6 +86,7 @@ export class NodegitWorkspace implements GitWorkspace {
 
   async checkoutNewBranch(branch: string, from: string): Promise<void> {
     assertBranchName(branch);
+    await this.restoreConfig();
     const tip = await this.remoteTip(from);
     if (tip === undefined) throw new Error(`remote branch "${from}" does not exist`);
     const commit = await this.repo.getCommit(tip);
@@ -84,6 +98,7 @@ export class NodegitWorkspace implements GitWorkspace {
   }
 
   async changedPaths(): Promise<string[]> {
+    await this.restoreConfig();
     const statuses = await this.repo.getStatus({
       flags: STATUS_INCLUDE_UNTRACKED | STATUS_RECURSE_UNTRACKED_DIRS,
     });
@@ -91,6 +106,7 @@ export class NodegitWorkspace implements GitWorkspace {
   }
 
   async commitAll(message: string, author: GitAuthor): Promise<string | undefined> {
+    await this.restoreConfig();
     const index = await this.repo.refreshIndex();
     // addAll picks up new and modified files, updateAll drops deleted ones.
     await index.addAll(["*"], 0);
@@ -106,10 +122,16 @@ export class NodegitWorkspace implements GitWorkspace {
 
   async push(branch: string, signal?: AbortSignal): Promise<void> {
     assertBranchName(branch);
-    const remote = await this.repo.getRemote(REMOTE);
-    await runRemoteOperation({ token: this.token, operation: "push", signal, fallbackKind: "network" }, (callbacks) =>
-      remote.push([`refs/heads/${branch}:refs/heads/${branch}`], { callbacks }),
+    await this.restoreConfig();
+    // Never the tree's "origin": its url, pushurl and insteadOf rewrites are whatever the change step left.
+    const remote = await remoteForUrl(this.repo, this.cloneUrl);
+    await runRemoteOperation(
+      { token: this.token, cloneUrl: this.cloneUrl, operation: "push", signal, fallbackKind: "network" },
+      (callbacks) => remote.push([`refs/heads/${branch}:refs/heads/${branch}`], { callbacks, ...PUSH_NETWORK_OPTIONS }),
     );
+    // What a push through a named remote would do: the remote-tracking branch now is what the server has.
+    const pushed = await NodeGit.Reference.nameToId(this.repo, `refs/heads/${branch}`);
+    await NodeGit.Reference.create(this.repo, `${REMOTE_PREFIX}${branch}`, pushed, 1, "agent-runner: push");
   }
 
   async dispose(options: DisposeOptions = {}): Promise<void> {
@@ -124,6 +146,12 @@ export class NodegitWorkspace implements GitWorkspace {
       return;
     }
     await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private async restoreConfig(): Promise<void> {
+    if (await this.config.restore()) {
+      this.logger?.warn({ dir: this.dir }, "the change step rewrote the working tree's .git/config; restored the one from checkout");
+    }
   }
 
   private async remoteTip(branch: string): Promise<NodeGit.Oid | undefined> {

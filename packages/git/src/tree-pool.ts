@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat } from "node:fs/promises";
 import { breakStaleDirectoryLock, tryAcquireDirectoryLock, type DirectoryLock } from "./directory-lock.js";
 import type { MirrorCacheLayout } from "./mirror-cache-layout.js";
+import { PRIVATE_DIR_MODE, writePrivateFile } from "./private-dir.js";
 
 /** A pooled working tree held by one job: its lock dir stays in place until release() or discard(). */
 export interface PooledTree {
@@ -54,7 +55,7 @@ export class TreePool {
   async reserve(key: string): Promise<PooledTree> {
     const id = randomUUID();
     for (let attempt = 0; ; attempt++) {
-      await mkdir(this.layout.treesDir(key), { recursive: true });
+      await mkdir(this.layout.treesDir(key), { recursive: true, mode: PRIVATE_DIR_MODE });
       try {
         const lock = await tryLock(this.layout.treeLockDir(key, id), this.lockStaleMs);
         if (lock === undefined) throw new Error(`tree lock ${id} unexpectedly taken`);
@@ -76,7 +77,7 @@ export class TreePool {
   }
 
   async writeSnapshot(tree: PooledTree, snapshot: string): Promise<void> {
-    await writeFile(this.layout.treeSnapshotFile(tree.key, tree.id), snapshot);
+    await writePrivateFile(this.layout.treeSnapshotFile(tree.key, tree.id), snapshot);
   }
 
   /** Number of idle trees of `key` other than `exceptId`. */

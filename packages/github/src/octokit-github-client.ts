@@ -7,12 +7,13 @@ import { GitHubApiError } from "@agent-runner/core";
 import { scrubText } from "@agent-runner/core";
 import type { RepoRef } from "@agent-runner/core";
 import type {
+  CreatePullResult,
   DispatchIssue,
   GitHubClient,
   IssueComment,
   ListIssuesResult,
   PullRequest,
-  RepoInfo,
+  RepoLookup,
 } from "@agent-runner/core";
 import type { GitHubRequestObserver, WriteBudget } from "@agent-runner/core";
 
@@ -43,16 +44,30 @@ export class OctokitGitHubClient implements GitHubClient {
     this.octokit = createOctokit(options);
   }
 
-  async getRepo(repo: RepoRef): Promise<RepoInfo> {
-    const { data } = await this.call("GET /repos/{owner}/{repo}", () =>
+  async getAuthenticatedLogin(): Promise<string> {
+    const { data } = await this.call("GET /user", () => this.octokit.rest.users.getAuthenticated());
+    return data.login;
+  }
+
+  async getRepo(repo: RepoRef): Promise<RepoLookup> {
+    const response = await this.call("GET /repos/{owner}/{repo}", () =>
       this.octokit.rest.repos.get({ owner: repo.owner, repo: repo.repo }),
-    );
+    ).catch((error: unknown) => {
+      // GitHub answers 404 for a repository the token may not see as well as for a missing one.
+      if (error instanceof GitHubApiError && error.status === 404) return undefined;
+      throw error;
+    });
+    if (response === undefined) return { kind: "not_found" };
+    const { data } = response;
     return {
-      fullName: data.full_name,
-      cloneUrl: data.clone_url,
-      defaultBranch: data.default_branch,
-      htmlUrl: data.html_url,
-      private: data.private,
+      kind: "found",
+      repo: {
+        fullName: data.full_name,
+        cloneUrl: data.clone_url,
+        defaultBranch: data.default_branch,
+        htmlUrl: data.html_url,
+        private: data.private,
+      },
     };
   }
 
@@ -140,8 +155,8 @@ export class OctokitGitHubClient implements GitHubClient {
   async createPull(
     repo: RepoRef,
     input: { title: string; body: string; head: string; base: string },
-  ): Promise<PullRequest> {
-    const { data } = await this.call("POST /repos/{owner}/{repo}/pulls", () =>
+  ): Promise<CreatePullResult> {
+    const response = await this.call("POST /repos/{owner}/{repo}/pulls", () =>
       this.octokit.rest.pulls.create({
         owner: repo.owner,
         repo: repo.repo,
@@ -149,8 +164,11 @@ export class OctokitGitHubClient implements GitHubClient {
         title: this.public(input.title),
         body: this.public(input.body),
       }),
-    );
-    return toPull(data);
+    ).catch((error: unknown) => {
+      if (isPullAlreadyExists(error)) return undefined;
+      throw error;
+    });
+    return response === undefined ? { kind: "already_exists" } : { kind: "created", pull: toPull(response.data) };
   }
 
   async updatePull(repo: RepoRef, pullNumber: number, input: { title: string; body: string }): Promise<PullRequest> {
@@ -297,6 +315,11 @@ function toGitHubApiError(route: string, error: unknown): unknown {
   });
 }
 
+/** GitHub's answer to a second open PR for one head: 422 "A pull request already exists for owner:branch." */
+function isPullAlreadyExists(error: unknown): boolean {
+  return error instanceof GitHubApiError && error.status === 422 && /pull request already exists/i.test(error.message);
+}
+
 function numberHeader(headers: Record<string, unknown> | undefined, name: string): number | undefined {
   const value = headers?.[name];
   if (value === undefined || value === null || value === "") return undefined;
@@ -347,6 +370,7 @@ function toPull(p: {
   title: string;
   body: string | null;
   head: { ref: string; sha: string };
+  user: { login: string } | null;
 }): PullRequest {
   return {
     number: p.number,
@@ -357,5 +381,6 @@ function toPull(p: {
     body: p.body,
     headRef: p.head.ref,
     headSha: p.head.sha,
+    authorLogin: p.user?.login,
   };
 }

@@ -3,15 +3,19 @@ import {
   BullMqTaskWorker,
   DEFAULT_BACKOFF_MS,
   buildServiceFoundation,
+  RedisPushLedger,
   redisAnswers,
   startOpsServer,
   type Logger,
   type OpsServer,
+  type RedisConnection,
 } from "@agent-runner/runtime";
+import type { GitHubClient } from "@agent-runner/core";
 import { NodegitWorkspaceFactory } from "@agent-runner/git";
-import { classifyError } from "@agent-runner/core";
 import { createTaskHandler } from "./change/create-task-handler.js";
 import type { TaskHandler } from "./change/task-handler.js";
+import { RunnerIdentity } from "./attempt/runner-identity.js";
+import type { JobMetricsSink, WorkerDeps } from "./attempt/worker-deps.js";
 import { processTask } from "./process-task.js";
 import { RepoInfoCache } from "./repo-info-cache.js";
 import type { WorkerConfig } from "./worker-config.js";
@@ -37,29 +41,15 @@ export interface WorkerOverrides {
 export async function startWorkerService(config: WorkerConfig, log: Logger, overrides: WorkerOverrides = {}): Promise<WorkerService> {
   const backoffMs = overrides.backoffMs ?? DEFAULT_BACKOFF_MS;
   const { registry, redis, queue, github } = buildServiceFoundation(config, log, { ...overrides, backoffMs });
-  const metrics = createWorkerMetrics(registry);
-  const deps = {
-    github,
-    git: new NodegitWorkspaceFactory({
-      token: config.githubToken,
-      cacheDir: path.join(config.workspaceDir, "mirrors"),
-      logger: log,
-      // An external agent command could tamper with a tree's .git in ways the
-      // reset does not undo; its tasks always get a fresh tree.
-      ...(config.change.handler === "command" ? { maxIdleTreesPerRepo: 0 } : {}),
-    }),
-    repos: new RepoInfoCache(github),
-    handler: overrides.handler ?? createTaskHandler(config),
-    settings: {
-      processedLabel: config.processedLabel,
-      agentName: config.agentName,
-      agentEmail: config.agentEmail,
-      allowedTargetRepos: config.allowedTargetRepos,
-      workspaceDir: config.workspaceDir,
-    },
-    metrics,
-    log,
-  };
+  let deps: WorkerDeps;
+  try {
+    deps = await buildDeps(config, log, overrides, { github, redis, metrics: createWorkerMetrics(registry) });
+  } catch (error) {
+    // A worker that cannot start (GitHub refuses the token) leaves no connection behind.
+    await queue.close();
+    redis.disconnect();
+    throw error;
+  }
   const worker = new BullMqTaskWorker({
     connection: redis,
     prefix: config.queuePrefix,
@@ -69,18 +59,7 @@ export async function startWorkerService(config: WorkerConfig, log: Logger, over
     lockDurationMs: overrides.lockDurationMs ?? config.jobLockMs,
     stalledIntervalMs: overrides.stalledIntervalMs ?? config.stalledCheckMs,
     processor: async (context) => {
-      metrics.jobStarted();
-      // Marks when a job (a fresh one or one taken back from a dead worker) starts here.
-      log.info({ jobId: context.jobId, attempt: context.attemptsMade + 1 }, "job started");
-      const started = performance.now();
-      try {
-        await processTask(context, deps);
-        metrics.jobFinished("completed", (performance.now() - started) / 1000);
-      } catch (error) {
-        const retried = classifyError(error).kind !== "permanent" && context.attemptsMade + 1 < context.maxAttempts;
-        metrics.jobFinished(retried ? "retried" : "failed", (performance.now() - started) / 1000);
-        throw error;
-      }
+      await processTask(context, deps);
     },
     retryOnTimeout: config.taskRetryOnTimeout,
     onError: (error) => log.error({ err: error }, "queue worker error"),
@@ -99,7 +78,7 @@ export async function startWorkerService(config: WorkerConfig, log: Logger, over
     },
   });
   worker.start();
-  log.info({ concurrency: config.workerConcurrency, handler: deps.handler.name }, "worker started");
+  log.info({ concurrency: config.workerConcurrency, handler: deps.handler.name, login: deps.runner.login }, "worker started");
   return {
     ops,
     // A graceful stop lets active jobs run to their timeout.
@@ -110,5 +89,42 @@ export async function startWorkerService(config: WorkerConfig, log: Logger, over
       await queue.close();
       redis.disconnect();
     },
+  };
+}
+
+/**
+ * What every attempt shares. The runner's login is learned here, once: it is
+ * what tells the runner's own PRs and comments from anyone else's.
+ */
+async function buildDeps(
+  config: WorkerConfig,
+  log: Logger,
+  overrides: WorkerOverrides,
+  shared: { github: GitHubClient; redis: RedisConnection; metrics: JobMetricsSink },
+): Promise<WorkerDeps> {
+  const { github, redis, metrics } = shared;
+  return {
+    github,
+    runner: new RunnerIdentity(await github.getAuthenticatedLogin()),
+    pushes: new RedisPushLedger(redis, config.queuePrefix),
+    git: new NodegitWorkspaceFactory({
+      token: config.githubToken,
+      cacheDir: path.join(config.workspaceDir, "mirrors"),
+      logger: log,
+      // An external agent command could tamper with a tree's .git in ways the
+      // reset does not undo; its tasks always get a fresh tree.
+      ...(config.change.handler === "command" ? { maxIdleTreesPerRepo: 0 } : {}),
+    }),
+    repos: new RepoInfoCache(github),
+    handler: overrides.handler ?? (await createTaskHandler(config, log)),
+    settings: {
+      processedLabel: config.processedLabel,
+      agentName: config.agentName,
+      agentEmail: config.agentEmail,
+      allowedTargetRepos: config.allowedTargetRepos,
+      workspaceDir: config.workspaceDir,
+    },
+    metrics,
+    log,
   };
 }

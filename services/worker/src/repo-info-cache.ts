@@ -13,17 +13,14 @@ export class RepoInfoCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async get(repo: RepoRef): Promise<RepoInfo> {
+  /** The repository, or undefined when it does not exist or the token cannot see it (never cached). */
+  async get(repo: RepoRef): Promise<RepoInfo | undefined> {
     const key = `${repo.owner}/${repo.repo}`.toLowerCase();
     const hit = this.entries.get(key);
     if (hit !== undefined && hit.expires > this.now()) return hit.info;
-    const info = await this.github.getRepo(repo);
-    this.entries.set(key, { info, expires: this.now() + this.ttlMs });
-    return info;
-  }
-
-  /** Forget a repo after a failure that may come from stale metadata. */
-  invalidate(repo: RepoRef): void {
-    this.entries.delete(`${repo.owner}/${repo.repo}`.toLowerCase());
+    const lookup = await this.github.getRepo(repo);
+    if (lookup.kind === "not_found") return undefined;
+    this.entries.set(key, { info: lookup.repo, expires: this.now() + this.ttlMs });
+    return lookup.repo;
   }
 }

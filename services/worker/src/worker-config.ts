@@ -29,6 +29,15 @@ export const workerEnvShape = {
   CHANGE_HANDLER: z.enum(CHANGE_HANDLERS, { error: "must be trace, patch or command" }).default("trace"),
   CHANGE_COMMAND: argvJson().optional(),
   CHANGE_COMMAND_ENV: commaList(),
+  AGENT_SANDBOX: z.enum(AGENT_SANDBOXES, { error: "must be bubblewrap or none" }).default("bubblewrap"),
+  AGENT_NETWORK: booleanFlag(false),
+  AGENT_SANDBOX_READ_ONLY_PATHS: commaList().superRefine((paths, ctx) => {
+    for (const dir of paths) {
+      if (!path.isAbsolute(dir) || path.normalize(dir) !== dir || dir === "/") {
+        ctx.addIssue({ code: "custom", message: `lists "${dir}": each entry must be an absolute, normalized path other than /` });
+      }
+    }
+  }),
 };
 
 export const workerConfigSchema = z
@@ -61,7 +70,17 @@ type WorkerEnv = z.output<z.ZodObject<typeof workerEnvShape>>;
 /** The change step, as one value: the command handler always comes with its command. */
 function changeSettings(env: WorkerEnv) {
   if (env.CHANGE_HANDLER === "command") {
-    return { handler: "command" as const, command: env.CHANGE_COMMAND ?? [], commandEnv: env.CHANGE_COMMAND_ENV };
+    return {
+      handler: "command" as const,
+      command: env.CHANGE_COMMAND ?? [],
+      commandEnv: env.CHANGE_COMMAND_ENV,
+      /** How the command is isolated: an OS sandbox unless the operator opted out explicitly. */
+      sandbox: env.AGENT_SANDBOX,
+      /** Whether the sandboxed command may use the network (off: not even the host's loopback). */
+      network: env.AGENT_NETWORK,
+      /** Host directories the sandboxed command may read, for agent CLIs installed outside /usr. */
+      readOnlyPaths: env.AGENT_SANDBOX_READ_ONLY_PATHS,
+    };
   }
   return { handler: env.CHANGE_HANDLER };
 }

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { Step, TaskMetricsSink } from "./process-task.js";
+import type { JobMetricsSink } from "./attempt/worker-deps.js";
 
 /** The series this module exports: alert rules and the dashboard are checked against these names. */
 export const WORKER_METRICS = {
@@ -12,14 +12,9 @@ export const WORKER_METRICS = {
 } as const;
 
 
-export interface WorkerMetrics extends TaskMetricsSink {
-  jobStarted(): void;
-  jobFinished(outcome: "completed" | "failed" | "retried", seconds: number): void;
-}
-
 const STEP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
 
-export function createWorkerMetrics(registry: Registry): WorkerMetrics {
+export function createWorkerMetrics(registry: Registry): JobMetricsSink {
   const jobs = new Counter({
     name: WORKER_METRICS.jobs.name,
     help: "Finished job attempts by outcome",
@@ -65,7 +60,7 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       jobs.inc({ outcome });
       jobDuration.observe(seconds);
     },
-    observeStep: (step: Step, seconds: number) => steps.observe({ step }, seconds),
+    observeStep: (step, seconds) => steps.observe({ step }, seconds),
     pullRequest: (action) => pulls.inc({ action }),
     changeStep: (handler, outcome, seconds) => change.observe({ handler, outcome }, seconds),
   };

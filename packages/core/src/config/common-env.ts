@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import type { DeepReadonly } from "./load-config.js";
-import { LOG_LEVELS, commaList, positiveInt, repoRef, splitList } from "./env-fields.js";
+import { LOG_FORMATS, LOG_LEVELS, commaList, positiveInt, repoRef, splitList } from "./env-fields.js";
 
 export type ServiceName = "poller" | "worker";
 
@@ -25,6 +25,7 @@ export const commonEnvShape = {
   TASK_ATTEMPTS: positiveInt(6),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+  LOG_FORMAT: z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(", ")}` }).default("json"),
   BULL_BOARD_USERNAME: z.string().optional(),
   BULL_BOARD_PASSWORD: z.string().optional(),
   GITHUB_WRITES_PER_MINUTE: z.coerce.number().int().min(0).default(60),
@@ -68,6 +69,7 @@ export function commonSettings(env: CommonEnv, service: ServiceName, ctx: z.Refi
     taskAttempts: env.TASK_ATTEMPTS,
     port: env.PORT ?? DEFAULT_PORTS[service],
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     bullBoard:
       env.BULL_BOARD_USERNAME !== undefined && env.BULL_BOARD_PASSWORD !== undefined
         ? { username: env.BULL_BOARD_USERNAME, password: env.BULL_BOARD_PASSWORD }

@@ -5,6 +5,9 @@ import { parseRepoRef, type RepoRef } from "../task/repo-name.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** json: one JSON object a line, for log pipelines; pretty: one readable line, for a terminal. */
+export const LOG_FORMATS = ["json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export const positiveInt = (fallback: number) =>
   z.coerce.number().int("must be a whole number").positive("must be positive").default(fallback);

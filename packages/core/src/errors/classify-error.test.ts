@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyError, type ErrorClass } from "./classify-error.js";
+import { classifyError, willRetry, type ErrorClass } from "./classify-error.js";
 import { GitRemoteError, type GitRemoteErrorKind } from "./git-remote-error.js";
 import { GitHubApiError } from "./github-api-error.js";
 import { TaskTimeoutError } from "./task-timeout-error.js";
@@ -125,5 +125,27 @@ describe("classifyError", () => {
     ["an unrelated error code", withCode("ENOENT")],
   ])("classifies %s as transient", (_name, error) => {
     expect(classifyError(error)).toEqual({ kind: "transient", reason: "unknown" });
+  });
+});
+
+describe("willRetry", () => {
+  const transient = apiError(503);
+
+  it("retries a transient failure while attempts remain", () => {
+    expect(willRetry(transient, 0, 3)).toBe(true);
+    expect(willRetry(transient, 1, 3)).toBe(true);
+  });
+
+  it("does not retry a transient failure of the last attempt", () => {
+    expect(willRetry(transient, 2, 3)).toBe(false);
+  });
+
+  it("never retries a permanent failure, however many attempts remain", () => {
+    expect(willRetry(new RepoNotFoundError("gone"), 0, 5)).toBe(false);
+  });
+
+  it("retries a timeout only when the operator made timeouts retryable", () => {
+    expect(willRetry(new TaskTimeoutError(1000, true), 0, 3)).toBe(true);
+    expect(willRetry(new TaskTimeoutError(1000, false), 0, 3)).toBe(false);
   });
 });

@@ -37,6 +37,15 @@ export function classifyError(error: unknown): ErrorClass {
   return { kind: "transient", reason: "unknown" };
 }
 
+/**
+ * Whether the queue will run this job again after `error`: the one answer the
+ * failure comment, the job metric and the queue adapter all act on.
+ * `attemptsMade` counts the attempts that failed before this one.
+ */
+export function willRetry(error: unknown, attemptsMade: number, maxAttempts: number): boolean {
+  return classifyError(error).kind !== "permanent" && attemptsMade + 1 < maxAttempts;
+}
+
 function classifyGitHubError(error: GitHubApiError): ErrorClass {
   const retryAfterMs = error.retryAfterSeconds === undefined ? undefined : error.retryAfterSeconds * 1000;
   if (error.rateLimited || error.status === 429) return { kind: "rate_limited", reason: "rate_limit", retryAfterMs };

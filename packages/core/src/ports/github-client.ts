@@ -40,18 +40,29 @@ export interface PullRequest {
   readonly body: string | null;
   readonly headRef: string;
   readonly headSha: string;
+  /** Who opened it; undefined for a deleted account ("ghost"). */
+  readonly authorLogin: string | undefined;
 }
+
+/** A repository the token cannot see is "not found" too: GitHub does not tell the two apart. */
+export type RepoLookup = { readonly kind: "found"; readonly repo: RepoInfo } | { readonly kind: "not_found" };
+
+/** GitHub allows one open PR per head branch: a second create is answered "already exists". */
+export type CreatePullResult = { readonly kind: "created"; readonly pull: PullRequest } | { readonly kind: "already_exists" };
 
 export type ListIssuesResult =
   | { readonly status: "modified"; readonly etag: string | undefined; readonly issues: DispatchIssue[] }
   | { readonly status: "not_modified" };
 
 /**
- * The slice of GitHub's REST API agent-runner needs. Errors are thrown as
- * `GitHubApiError`, already stripped of request details.
+ * The slice of GitHub's REST API agent-runner needs. Answers the domain
+ * expects (a missing repository, a PR that already exists) are results;
+ * failures are thrown as `GitHubApiError`, already stripped of request details.
  */
 export interface GitHubClient {
-  getRepo(repo: RepoRef): Promise<RepoInfo>;
+  /** The login the token acts as: what the runner's own PRs and comments are authored by. */
+  getAuthenticatedLogin(): Promise<string>;
+  getRepo(repo: RepoRef): Promise<RepoLookup>;
   /** Open issues with `label`, every page; `etag` of the previous first page makes an idle poll free. */
   listOpenIssuesWithLabel(repo: RepoRef, label: string, etag?: string): Promise<ListIssuesResult>;
   listIssueComments(repo: RepoRef, issueNumber: number): Promise<IssueComment[]>;
@@ -62,6 +73,6 @@ export interface GitHubClient {
   createPull(
     repo: RepoRef,
     input: { title: string; body: string; head: string; base: string },
-  ): Promise<PullRequest>;
+  ): Promise<CreatePullResult>;
   updatePull(repo: RepoRef, pullNumber: number, input: { title: string; body: string }): Promise<PullRequest>;
 }

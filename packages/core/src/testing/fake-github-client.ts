@@ -1,11 +1,13 @@
 import { GitHubApiError } from "../errors/github-api-error.js";
 import type {
+  CreatePullResult,
   DispatchIssue,
   GitHubClient,
   IssueComment,
   ListIssuesResult,
   PullRequest,
   RepoInfo,
+  RepoLookup,
 } from "../ports/github-client.js";
 import type { RepoRef } from "../task/repo-name.js";
 
@@ -15,11 +17,14 @@ interface FakeIssue extends DispatchIssue {
 
 /**
  * A hand-written in-memory GitHub for unit tests. It keeps GitHub's rules
- * that our logic depends on (one open PR per head, 404 for unknown repos,
- * labels created on first use) and records every call.
+ * that our logic depends on (one open PR per head, unknown repos not found,
+ * labels created on first use, PRs and comments authored by whoever the
+ * token acts as) and records every call.
  */
 export class FakeGitHubClient implements GitHubClient {
   readonly calls: string[] = [];
+  /** The login the client acts as; `actingAs` switches it to play another user. */
+  viewer: string;
   readonly repos = new Map<string, RepoInfo>();
   readonly issues: FakeIssue[] = [];
   readonly comments = new Map<string, IssueComment[]>();
@@ -30,6 +35,21 @@ export class FakeGitHubClient implements GitHubClient {
   loseNextCreatePullResponse = false;
   private nextId = 1;
   private version = 0;
+
+  constructor(login = "agent-runner-bot") {
+    this.viewer = login;
+  }
+
+  /** Runs `act` as another user (a collaborator, a stranger), then acts as before again. */
+  async actingAs<T>(login: string, act: (github: this) => Promise<T>): Promise<T> {
+    const previous = this.viewer;
+    this.viewer = login;
+    try {
+      return await act(this);
+    } finally {
+      this.viewer = previous;
+    }
+  }
 
   addRepo(fullName: string, defaultBranch = "main"): RepoInfo {
     const info = {
@@ -70,11 +90,15 @@ export class FakeGitHubClient implements GitHubClient {
     return this.issues.find((i) => i.repo === repo && i.number === issueNumber)?.labels ?? [];
   }
 
-  async getRepo(repo: RepoRef): Promise<RepoInfo> {
+  async getAuthenticatedLogin(): Promise<string> {
+    this.record("getAuthenticatedLogin");
+    return this.viewer;
+  }
+
+  async getRepo(repo: RepoRef): Promise<RepoLookup> {
     this.record("getRepo");
     const info = this.repos.get(`${repo.owner}/${repo.repo}`.toLowerCase());
-    if (info === undefined) throw new GitHubApiError({ status: 404, message: "Not Found", route: "GET /repos/{owner}/{repo}" });
-    return info;
+    return info === undefined ? { kind: "not_found" } : { kind: "found", repo: info };
   }
 
   async listOpenIssuesWithLabel(repo: RepoRef, label: string, etag?: string): Promise<ListIssuesResult> {
@@ -96,7 +120,7 @@ export class FakeGitHubClient implements GitHubClient {
   async createIssueComment(repo: RepoRef, issueNumber: number, body: string): Promise<IssueComment> {
     this.record("createIssueComment");
     const key = `${repo.owner}/${repo.repo}#${issueNumber}`;
-    const comment = { id: this.nextId++, body, authorLogin: "agent", htmlUrl: `https://github.example/${key}#c` };
+    const comment = { id: this.nextId++, body, authorLogin: this.viewer, htmlUrl: `https://github.example/${key}#c` };
     this.comments.set(key, [...(this.comments.get(key) ?? []), comment]);
     this.version++;
     return comment;
@@ -120,17 +144,11 @@ export class FakeGitHubClient implements GitHubClient {
   async createPull(
     repo: RepoRef,
     input: { title: string; body: string; head: string; base: string },
-  ): Promise<PullRequest> {
+  ): Promise<CreatePullResult> {
     this.record("createPull");
     const key = `${repo.owner}/${repo.repo}`.toLowerCase();
     const list = this.pulls.get(key) ?? [];
-    if (list.some((p) => p.state === "open" && p.headRef === input.head)) {
-      throw new GitHubApiError({
-        status: 422,
-        message: `Validation Failed; A pull request already exists for ${repo.owner}:${input.head}.`,
-        route: "POST /repos/{owner}/{repo}/pulls",
-      });
-    }
+    if (list.some((p) => p.state === "open" && p.headRef === input.head)) return { kind: "already_exists" };
     const number = this.nextId++;
     const pull = {
       number,
@@ -141,6 +159,7 @@ export class FakeGitHubClient implements GitHubClient {
       body: input.body,
       headRef: input.head,
       headSha: "0".repeat(40),
+      authorLogin: this.viewer,
       base: input.base,
       headOwner: repo.owner,
     };
@@ -150,7 +169,7 @@ export class FakeGitHubClient implements GitHubClient {
       throw new GitHubApiError({ status: 502, message: "Bad Gateway", route: "POST /repos/{owner}/{repo}/pulls" });
     }
     const { base: _b, headOwner: _h, ...out } = pull;
-    return out;
+    return { kind: "created", pull: out };
   }
 
   async updatePull(repo: RepoRef, pullNumber: number, input: { title: string; body: string }): Promise<PullRequest> {

@@ -6,10 +6,11 @@ const TOKEN = ["ghp", "Zx9SecretTokenValue0123456789abcd"].join("_");
 const PASSWORD = 'pa"ss\\word-with-quotes';
 
 /** A destination that keeps every line pino writes. */
-function capture(level = "info"): { logger: Logger; output: () => string; records: () => Record<string, unknown>[] } {
+function capture(level = "info", format: "json" | "pretty" = "json"): { logger: Logger; output: () => string; records: () => Record<string, unknown>[] } {
   const lines: string[] = [];
   const logger = createLogger({
     level,
+    format,
     service: "test-service",
     secrets: [TOKEN, PASSWORD],
     destination: { write: (line: string) => void lines.push(line) },
@@ -62,7 +63,7 @@ describe("createLogger", () => {
     logger.info({ token: TOKEN, user: "alice", attempt: 2, nested: { repo: "acme/web", token: TOKEN } }, "fetched");
     expect(records()).toEqual([
       expect.objectContaining({
-        level: 30,
+        level: "info",
         service: "test-service",
         msg: "fetched",
         token: "[REDACTED]",
@@ -86,6 +87,34 @@ describe("createLogger", () => {
     const { logger, records } = capture();
     for (const [, write] of leaks) write(logger);
     expect(records()).toHaveLength(leaks.length);
+  });
+
+  it("writes the level by name and the time as ISO 8601 in UTC, as log pipelines read them", () => {
+    const { logger, output, records } = capture("trace");
+    const before = Date.now();
+    for (const level of ["trace", "debug", "info", "warn", "error", "fatal"] as const) logger[level]("hello");
+    expect(records().map((record) => record["level"])).toEqual(["trace", "debug", "info", "warn", "error", "fatal"]);
+    for (const record of records()) {
+      expect(record["time"]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      expect(Date.parse(String(record["time"]))).toBeGreaterThanOrEqual(before - 1000);
+    }
+    expect(output()).toMatch(/^\{"level":"trace","time":"[^"]+Z","service":"test-service","msg":"hello"\}\n/);
+  });
+
+  it.each(leaks)("never writes the token in the pretty format either, when it hides in %s", (_name, write) => {
+    const { logger, output } = capture("info", "pretty");
+    write(logger);
+    const written = output();
+    expect(written).not.toBe("");
+    expect(written).not.toContain(TOKEN);
+    expect(written).not.toContain(PASSWORD);
+    expect(written).toContain("[REDACTED]");
+  });
+
+  it("writes readable lines, not JSON, in the pretty format", () => {
+    const { logger, output } = capture("info", "pretty");
+    logger.warn({ jobId: "t-1", attempt: 2 }, "job started");
+    expect(output()).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} WARN  test-service: job started {2}jobId=t-1 attempt=2\n$/);
   });
 
   it("does not write below its level", () => {

@@ -1,5 +1,6 @@
-import { pino, stdSerializers, type DestinationStream, type Logger } from "pino";
-import { scrubSecrets, scrubText } from "@agent-runner/core";
+import { pino, stdSerializers, stdTimeFunctions, type DestinationStream, type Logger } from "pino";
+import { scrubSecrets, scrubText, type LogFormat } from "@agent-runner/core";
+import { prettyDestination } from "./pretty-destination.js";
 
 export type { Logger } from "pino";
 
@@ -8,6 +9,9 @@ export interface LoggerOptions {
   readonly service: string;
   /** Values that must never be written, wherever they hide in a log line. */
   readonly secrets: readonly string[];
+  /** json (the default): one JSON object a line. pretty: readable lines for a terminal (LOG_FORMAT). */
+  readonly format?: LogFormat;
+  /** Where lines go (stdout by default); with format pretty, it receives the formatted text. */
   readonly destination?: DestinationStream;
 }
 
@@ -30,6 +34,8 @@ const REDACT_PATHS = [
  * Structured JSON logs. Known secret-bearing keys are redacted by path, and the
  * literal secrets are scrubbed from every string (messages, error stacks,
  * nested objects) because libraries put tokens in places no path list foresees.
+ * Lines carry the level by name and an ISO time (log-line.ts), which log
+ * pipelines read without a pino-specific parser.
  */
 export function createLogger(options: LoggerOptions): Logger {
   const secrets = [...options.secrets];
@@ -39,8 +45,10 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       level: options.level,
       base: { service: options.service },
+      timestamp: stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: "[REDACTED]" },
       formatters: {
+        level: (label) => ({ level: label }),
         log: (object) => scrubSecrets(object, secrets),
       },
       hooks: {
@@ -66,6 +74,6 @@ export function createLogger(options: LoggerOptions): Logger {
         err: (err: unknown) => (err instanceof Error ? scrubSecrets(stdSerializers.err(err), secrets) : err),
       },
     },
-    options.destination,
+    options.format === "pretty" ? prettyDestination(options.destination) : options.destination,
   );
 }

@@ -10,6 +10,9 @@ const MISNAMED_DEFAULT_GAUGES = ["nodejs_active_handles_total", "nodejs_active_r
 /** One registry per process, built in main.ts, with Node's default metrics. */
 export function createRegistry(service: string): Registry {
   const registry = new Registry();
+  // Every series says which service wrote it, whatever scrapes it: the alert rules and the Grafana
+  // dashboard key on `service`, so the same ones serve docker compose (jobs poller and worker) and
+  // Kubernetes (one PodMonitor, job and namespace of its own) with no relabelling in either.
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   for (const name of MISNAMED_DEFAULT_GAUGES) registry.removeSingleMetric(name);

@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker, type Job } from "bullmq";
-import { TaskTimeoutError, classifyError, scrubText, type TaskJobContext, type TaskProcessor } from "@agent-runner/core";
+import { TaskTimeoutError, scrubText, willRetry, type TaskJobContext, type TaskProcessor } from "@agent-runner/core";
 import type { RedisConnection } from "../redis/create-redis-connection.js";
 import { TASK_QUEUE_NAME } from "./queue-names.js";
 import { backoffDelay } from "./job-policy.js";
@@ -72,16 +72,18 @@ export class BullMqTaskWorker {
     const controller = new AbortController();
     this.controllers.add(controller);
     const timer = setTimeout(() => controller.abort(new TaskTimeoutError(this.options.timeoutMs, this.options.retryOnTimeout ?? false)), this.options.timeoutMs);
+    const context: TaskJobContext = {
+      jobId: job.id ?? "",
+      data: job.data,
+      attemptsMade: job.attemptsMade,
+      maxAttempts: job.opts.attempts ?? 1,
+      signal: controller.signal,
+    };
     try {
-      await this.options.processor({
-        jobId: job.id ?? "",
-        data: job.data,
-        attemptsMade: job.attemptsMade,
-        maxAttempts: job.opts.attempts ?? 1,
-        signal: controller.signal,
-      });
+      await this.options.processor(context);
     } catch (error) {
-      throw scrubErrorInPlace(asBullMqError(error), this.options.secrets ?? []);
+      const final = !willRetry(error, context.attemptsMade, context.maxAttempts);
+      throw scrubErrorInPlace(final ? asUnrecoverable(error) : error, this.options.secrets ?? []);
     } finally {
       clearTimeout(timer);
       this.controllers.delete(controller);
@@ -91,11 +93,12 @@ export class BullMqTaskWorker {
 
 /**
  * BullMQ only skips the remaining attempts for an UnrecoverableError: a failure
- * the classifier calls permanent (a 404 from GitHub, a refused push) is
- * wrapped in one, keeping its message and cause.
+ * `willRetry` says is final (a 404 from GitHub, a refused push, the last
+ * attempt) is wrapped in one, keeping its message and cause, so the queue and
+ * the worker never disagree about whether a job runs again.
  */
-function asBullMqError(error: unknown): unknown {
-  if (error instanceof UnrecoverableError || classifyError(error).kind !== "permanent") return error;
+function asUnrecoverable(error: unknown): unknown {
+  if (error instanceof UnrecoverableError) return error;
   const wrapped = new UnrecoverableError(error instanceof Error ? error.message : String(error));
   wrapped.cause = error;
   return wrapped;

@@ -34,7 +34,7 @@ export function runService<Schema extends z.ZodType<CommonConfig>>(
   }
   delete env["GITHUB_TOKEN"];
   const secrets = [config.githubToken];
-  const log = createLogger({ level: config.logLevel, service, secrets });
+  const log = createLogger({ level: config.logLevel, format: config.logFormat, service, secrets });
   start(config, log)
     .then((running) => handleSignals(service, running, log))
     .catch((error: unknown) => {

@@ -3,6 +3,7 @@ import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { ChangeFailedError, ConfigError, TaskTimeoutError } from "@agent-runner/core";
 import { afterEach, describe, expect, it } from "vitest";
+import { UnsandboxedRunner } from "../sandbox/unsandboxed-runner.js";
 import { CommandTaskHandler, type CommandTaskHandlerOptions } from "./command-task-handler.js";
 import { changeTask } from "./test-support/change-task.js";
 import { lines, readTree, TempDirs, writeTree } from "./test-support/temp-dirs.js";
@@ -44,6 +45,9 @@ async function setup(script: string, options: Partial<CommandTaskHandlerOptions>
     timeoutMs: 10_000,
     secrets: [TOKEN],
     sourceEnv: { PATH: process.env["PATH"], HOME: process.env["HOME"] },
+    // The unit tests check the handler's own contract; the real sandbox has its own tests.
+    sandbox: new UnsandboxedRunner(),
+    network: false,
     killGraceMs: 300,
     ...options,
   });
@@ -108,7 +112,7 @@ describe("CommandTaskHandler", () => {
     expect(result.changedFiles).toEqual([TRACE]);
   });
 
-  it("passes only PATH, HOME, LANG, the allowlisted variables and the task's variables", async () => {
+  it("passes only PATH, LANG, a private HOME, the allowlisted variables and the task's variables", async () => {
     const outside = await temp.make("agent-runner-dump-");
     const dump = path.join(outside, "env.txt");
     const { dir, handler } = await setup(
@@ -136,8 +140,11 @@ describe("CommandTaskHandler", () => {
     await handler.apply({ dir }, task, new AbortController().signal);
 
     const env = parseEnv(await readFile(dump, "utf8"));
+    // A HOME of the task's own, gone after it: never the worker's, which later tasks share.
+    expect(env["HOME"]).not.toBe("/home/agent");
+    expect(path.relative(dir, env["HOME"] ?? "").startsWith("..")).toBe(true);
+    await expect(access(env["HOME"] ?? "")).rejects.toThrow(/ENOENT/);
     expect(env).toMatchObject({
-      HOME: "/home/agent",
       LANG: "C.UTF-8",
       AGENT_API_KEY: API_KEY,
       AGENT_TASK_ID: task.taskId,
@@ -257,6 +264,8 @@ describe("CommandTaskHandler", () => {
       timeoutMs: 5_000,
       secrets: [TOKEN],
       sourceEnv: {},
+      sandbox: new UnsandboxedRunner(),
+      network: false,
     });
 
     const error = await handler.apply({ dir }, changeTask(), new AbortController().signal).catch((e: unknown) => e);
@@ -273,7 +282,15 @@ describe("CommandTaskHandler", () => {
     { name: "something that is not a variable name", allowlist: ["A=B"], env: {}, problem: /"A=B", which is not a variable name/ },
   ])("refuses an allowlist with $name when it is built", ({ allowlist, env, problem }) => {
     const build = (): CommandTaskHandler =>
-      new CommandTaskHandler({ argv: ["agent"], envAllowlist: allowlist, timeoutMs: 1_000, secrets: [TOKEN], sourceEnv: env });
+      new CommandTaskHandler({
+        argv: ["agent"],
+        envAllowlist: allowlist,
+        timeoutMs: 1_000,
+        secrets: [TOKEN],
+        sourceEnv: env,
+        sandbox: new UnsandboxedRunner(),
+        network: false,
+      });
 
     expect(build).toThrow(ConfigError);
     expect(build).toThrow(problem);

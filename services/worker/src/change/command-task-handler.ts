@@ -1,11 +1,12 @@
-import { mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ChangeFailedError } from "@agent-runner/core";
 import { CappedOutput } from "./capped-output.js";
 import { allowlistedValues, buildCommandEnv, checkEnvAllowlist } from "./command-env.js";
 import { markdownFence } from "./markdown-fence.js";
-import { runCommand, type CommandExit } from "./run-command.js";
+import type { AgentSandbox, ReadOnlyFile } from "../sandbox/agent-sandbox.js";
+import type { CommandExit } from "./run-command.js";
 import type { ChangeResult, ChangeTask, ChangeWorkspace, TaskHandler } from "./task-handler.js";
 import { writeTraceFile } from "./trace-file.js";
 
@@ -17,24 +18,32 @@ export interface CommandTaskHandlerOptions {
   readonly timeoutMs: number;
   /** Values that must never reach the command or the recorded output: the GitHub token. */
   readonly secrets: readonly string[];
-  /** Where PATH, HOME, LANG and the allowlisted variables are read from (the worker's environment). */
+  /** Where PATH, LANG and the allowlisted variables are read from (the worker's environment). */
   readonly sourceEnv: NodeJS.ProcessEnv;
+  /** AGENT_SANDBOX: what isolates the command from the worker (already probed). */
+  readonly sandbox: AgentSandbox;
+  /** AGENT_NETWORK: whether the command may use the network. */
+  readonly network: boolean;
   /** Between SIGTERM and SIGKILL when the command is stopped; 2 s by default. */
   readonly killGraceMs?: number;
   /** How much of the start and of the end of the output is kept; 32 KiB each by default. */
   readonly outputCapBytes?: number;
-  /** Parent of the per-task instruction directory; must not be inside a working tree. os.tmpdir() by default. */
+  /** Parent of the per-task scratch directory (instruction file, private HOME); must not be inside a working tree. os.tmpdir() by default. */
   readonly tempDir?: string;
 }
 
 const SUMMARY_LINES = 20;
+/** Where a sandboxed command finds its instruction (outside the tree, so it is never committed). */
+const INSTRUCTION_INSIDE = "/run/agent/instruction.md";
 const MAX_LINE_CHARS = 300;
 
 /**
- * Runs an external agent (an LLM coding CLI, a script) in the working tree.
- * The instruction is handed over as a file outside the tree, the environment
- * is built from an allowlist, and the command leads its own process group so a
- * timeout or shutdown stops everything it started.
+ * Runs an external agent (an LLM coding CLI, a script) in the working tree,
+ * inside the configured sandbox. The instruction is handed over as a
+ * read-only file outside the tree, the environment is built from an
+ * allowlist, HOME is private to the task, the tree's `.git` is read-only to
+ * the command (the worker commits and pushes itself), and the sandbox stops
+ * everything the command started on timeout, abort or exit.
  */
 export class CommandTaskHandler implements TaskHandler {
   readonly name = "command";
@@ -50,25 +59,30 @@ export class CommandTaskHandler implements TaskHandler {
 
   async apply(workspace: ChangeWorkspace, task: ChangeTask, signal: AbortSignal): Promise<ChangeResult> {
     signal.throwIfAborted();
-    const { sourceEnv, envAllowlist } = this.options;
+    const { sourceEnv, envAllowlist, sandbox } = this.options;
     // Allowlisted values are mostly API keys: keep them out of a trace file that may be public.
     const output = new CappedOutput({
       capBytes: this.outputCapBytes,
       secrets: [...this.options.secrets, ...allowlistedValues(sourceEnv, envAllowlist)],
     });
-    const instructionDir = await mkdtemp(path.join(this.options.tempDir ?? os.tmpdir(), "agent-instruction-"));
+    // mkdtemp makes the directory 0700: the instruction and HOME are this task's alone.
+    const scratch = await mkdtemp(path.join(this.options.tempDir ?? os.tmpdir(), "agent-task-"));
     try {
-      await assertOutside(instructionDir, workspace.dir);
-      const instructionFile = path.join(instructionDir, "instruction.md");
-      await writeFile(instructionFile, task.instruction, { mode: 0o600 });
+      await assertOutside(scratch, workspace.dir);
+      const instruction: ReadOnlyFile = { hostPath: path.join(scratch, "instruction.md"), sandboxPath: INSTRUCTION_INSIDE };
+      await writeFile(instruction.hostPath, task.instruction, { mode: 0o600, flag: "wx" });
+      const home = path.join(scratch, "home");
+      await mkdir(home, { mode: 0o700 });
       const env = buildCommandEnv(sourceEnv, envAllowlist, this.options.secrets, {
-        AGENT_INSTRUCTION_FILE: instructionFile,
+        // Never the worker's own HOME: what one task writes there (git config, credentials helpers) must not reach the next.
+        HOME: home,
+        AGENT_INSTRUCTION_FILE: sandbox.pathInside(instruction),
         AGENT_TASK_ID: task.taskId,
         AGENT_TARGET_REPO: task.targetRepo,
         AGENT_ISSUE_URL: task.issueUrl,
         AGENT_BRANCH: task.branch,
       });
-      const exit = await this.run(workspace.dir, env, signal, output);
+      const exit = await this.run(workspace.dir, env, instruction, signal, output);
       const text = output.render().trimEnd();
       if (exit.code !== 0) throw this.failed(exit, text);
       await writeTraceFile(workspace.dir, task, {
@@ -78,16 +92,25 @@ export class CommandTaskHandler implements TaskHandler {
       });
       return { summary: this.summary(text), changedFiles: [task.traceFilePath] };
     } finally {
-      await rm(instructionDir, { recursive: true, force: true });
+      await rm(scratch, { recursive: true, force: true });
     }
   }
 
-  private async run(cwd: string, env: Record<string, string>, signal: AbortSignal, output: CappedOutput): Promise<CommandExit> {
+  private async run(
+    treeDir: string,
+    env: Record<string, string>,
+    instruction: ReadOnlyFile,
+    signal: AbortSignal,
+    output: CappedOutput,
+  ): Promise<CommandExit> {
     try {
-      return await runCommand({
+      return await this.options.sandbox.run({
         argv: this.options.argv,
-        cwd,
+        treeDir,
         env,
+        readOnlyFiles: [instruction],
+        readOnlyTreePaths: await repositoryMetadata(treeDir),
+        network: this.options.network,
         timeoutMs: this.options.timeoutMs,
         signal,
         killGraceMs: this.killGraceMs,
@@ -126,11 +149,23 @@ export class CommandTaskHandler implements TaskHandler {
 }
 
 function lastLines(text: string): string {
-  const lines = text.replace(/\s+$/, "").split("\n");
+  const lines = text.trimEnd().split("\n");
   return lines
     .slice(-SUMMARY_LINES)
     .map((line) => (line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS - 3)}...` : line))
     .join("\n");
+}
+
+/**
+ * The tree's `.git`, shown read-only to the command. The worker made it
+ * moments ago; anything but a real directory or file there means the tree is
+ * not what the worker checked out, and the command must not run in it.
+ */
+async function repositoryMetadata(treeDir: string): Promise<string[]> {
+  const stats = await lstat(path.join(treeDir, ".git")).catch(() => undefined);
+  if (stats === undefined) return [];
+  if (stats.isDirectory() || stats.isFile()) return [".git"];
+  throw new Error(`the tree's .git in ${treeDir} is neither a directory nor a file`);
 }
 
 /** The instruction file must not end up in the commit, nor be editable as part of the tree. */

@@ -1,4 +1,5 @@
-import { ChangeFailedError } from "@agent-runner/shared";
+import { ChangeFailedError } from "@agent-runner/core";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { FilePatch } from "./file-patch.js";
 import { parseUnifiedDiff } from "./parse-unified-diff.js";
@@ -107,5 +108,62 @@ describe("parseUnifiedDiff", () => {
   ])("refuses $name", ({ diff, why }) => {
     expect(() => parseUnifiedDiff(diff, 2)).toThrow(ChangeFailedError);
     expect(() => parseUnifiedDiff(diff, 2)).toThrow(why);
+  });
+});
+
+describe("parseUnifiedDiff on hostile text", () => {
+  const long = (fill: string): string => fill.repeat(Math.ceil(200_000 / fill.length));
+
+  // Splitting `diff --git` names tried every space and stripped both halves each time: quadratic in a line of spaces.
+  it.each([
+    { name: "spaces", rest: long(" ") },
+    { name: "words and spaces", rest: long("a ") },
+    { name: "slashes and spaces", rest: long("a/ ") },
+  ])("reads a 200,000-character `diff --git` line of $name in one pass", ({ rest }) => {
+    expect(() => parseUnifiedDiff(`diff --git ${rest}`, 1)).toThrow(/names no file/);
+  });
+
+  it("still splits a long `diff --git` line where the two names agree", () => {
+    const name = long("dir with spaces/");
+    const [patch] = parseUnifiedDiff(lines(`diff --git a/${name}x b/${name}x`, "old mode 100644", "new mode 100755"), 1);
+    expect(patch?.newPath).toBe(`${name}x`);
+  });
+
+  it.each([
+    { name: "hunk markers", line: long("@@") },
+    { name: "a hunk header with a 200,000-digit line number", line: `@@ -${long("1")}` },
+    { name: "dashes", line: long("-") },
+    { name: "spaces", line: long(" ") },
+  ])("skips a 200,000-character line of $name outside any file patch", ({ line }) => {
+    expect(parseUnifiedDiff(lines("prose", line, "more prose"), 1)).toEqual([]);
+  });
+
+  it("refuses a 200,000-character hunk header without hanging on it", () => {
+    expect(() => parseUnifiedDiff(lines("--- a/x", "+++ b/x", `@@${long(" ")}`), 1)).toThrow(/is not a valid hunk header/);
+  });
+
+  it("reads the mode from a 200,000-character index line", () => {
+    const diff = lines("diff --git a/x b/x", `index ${long("a")} 100644`, "--- a/x", "+++ b/x", "@@ -1 +1 @@", "-a", "+b");
+    expect(parseUnifiedDiff(diff, 1).map(shape)).toEqual([{ kind: "modify", oldPath: "x", newPath: "x", hunks: 1 }]);
+  });
+
+  const diffish = fc
+    .array(
+      fc.constantFrom("diff --git ", "a/", "b/", "--- ", "+++ ", "@@ -1,2 +1,2 @@", "@@", " ", "-", "+", "x", "/", '"', "\\", "\t", "\n", "\n"),
+      { maxLength: 80 },
+    )
+    .map((pieces) => pieces.join(""));
+
+  it("either reads a patch or refuses it with a ChangeFailedError, whatever the text", () => {
+    fc.assert(
+      fc.property(diffish, (text) => {
+        try {
+          parseUnifiedDiff(text, 1);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ChangeFailedError);
+        }
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });

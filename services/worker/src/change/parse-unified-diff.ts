@@ -1,4 +1,4 @@
-import { ChangeFailedError } from "@agent-runner/shared";
+import { ChangeFailedError } from "@agent-runner/core";
 import type { FilePatch, FilePatchKind, Hunk, HunkLine } from "./file-patch.js";
 import { checkPatchPath } from "./patch-path.js";
 
@@ -273,13 +273,31 @@ function gitHeaderNames(rest: string): [string, string] | undefined {
   }
   const quotedSecond = rest.indexOf(' "');
   if (quotedSecond !== -1) return [rest.slice(0, quotedSecond), unquote(rest.slice(quotedSecond + 1))];
-  for (let at = rest.indexOf(" "); at !== -1; at = rest.indexOf(" ", at + 1)) {
-    const left = rest.slice(0, at);
-    const right = rest.slice(at + 1);
-    if (stripPrefix(left) === stripPrefix(right)) return [left, right];
-  }
+  const at = splitWhereHalvesAgree(rest);
+  if (at !== undefined) return [rest.slice(0, at), rest.slice(at + 1)];
   const split = rest.indexOf(" b/");
   return split === -1 ? undefined : [rest.slice(0, split), rest.slice(split + 1)];
+}
+
+/**
+ * The first space at which `stripPrefix(left) === stripPrefix(right)`. Stripping
+ * and comparing both halves at every space was quadratic in a line of spaces; here
+ * each half's first slash comes from one forward scan, and text is compared only
+ * when the stripped halves are equally long, which happens at most a couple of
+ * times, since the left grows with every space while the right shrinks.
+ */
+function splitWhereHalvesAgree(rest: string): number | undefined {
+  const absolute = rest.startsWith("/");
+  const firstSlash = rest.indexOf("/");
+  let slashAfter = firstSlash;
+  for (let at = rest.indexOf(" "); at !== -1; at = rest.indexOf(" ", at + 1)) {
+    const leftFrom = !absolute && firstSlash !== -1 && firstSlash < at ? firstSlash + 1 : 0;
+    const rightStart = at + 1;
+    if (slashAfter !== -1 && slashAfter < rightStart) slashAfter = rest.indexOf("/", rightStart);
+    const rightFrom = rest[rightStart] === "/" || slashAfter === -1 ? rightStart : slashAfter + 1;
+    if (at - leftFrom === rest.length - rightFrom && rest.slice(leftFrom, at) === rest.slice(rightFrom)) return at;
+  }
+  return undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { lstat, mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { ChangeFailedError } from "@agent-runner/shared";
+import { ChangeFailedError } from "@agent-runner/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { PatchTaskHandler } from "./patch-task-handler.js";
 import { changeTask } from "./test-support/change-task.js";

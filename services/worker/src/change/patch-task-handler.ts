@@ -1,4 +1,4 @@
-import { ChangeFailedError } from "@agent-runner/shared";
+import { ChangeFailedError } from "@agent-runner/core";
 import { describeFileChanges, listFileChanges, uniqueChanges } from "./describe-file-changes.js";
 import { extractDiffBlocks } from "./diff-blocks.js";
 import { parseUnifiedDiff } from "./parse-unified-diff.js";
@@ -31,7 +31,7 @@ export class PatchTaskHandler implements TaskHandler {
         "the ```diff blocks contain no file patch: expected `diff --git a/… b/…` or `--- a/…` / `+++ b/…` headers followed by `@@` hunks",
       );
     }
-    const plan = await planPatches(workspace.dir, patches);
+    const plan = await planPatches(workspace.dir, patches, { signal });
     signal.throwIfAborted();
     await writePlannedFiles(workspace.dir, plan.writes);
     const count = uniqueChanges(plan.changes).length;

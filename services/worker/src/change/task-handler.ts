@@ -4,7 +4,10 @@ export interface ChangeTask {
   /** The branch-name prefix (usually the first 8 characters of the id). */
   readonly prefix: string;
   readonly branch: string;
+  /** The issue's instruction with hidden comments and invisible characters removed (see instruction-hygiene.ts). */
   readonly instruction: string;
+  /** Says what was removed from the instruction, for the trace file; "" when nothing was. */
+  readonly instructionNotice: string;
   readonly issueNumber: number;
   readonly issueTitle: string;
   readonly issueUrl: string;

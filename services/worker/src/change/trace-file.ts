@@ -1,7 +1,6 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import path from "node:path";
 import { correlationComment } from "../report/markers.js";
 import { markdownFence as fence } from "./markdown-fence.js";
+import { writeTreeFile } from "./no-follow-write.js";
 import type { ChangeTask } from "./task-handler.js";
 
 export interface TraceSection {
@@ -31,6 +30,7 @@ export function renderTraceFile(task: ChangeTask, section: TraceSection): string
     "",
     "## Instruction",
     "",
+    ...(task.instructionNotice === "" ? [] : [`> ${task.instructionNotice}`, ""]),
     fence(task.instruction),
   ];
   if (section.details !== undefined && section.details !== "") {
@@ -39,8 +39,7 @@ export function renderTraceFile(task: ChangeTask, section: TraceSection): string
   return `${lines.join("\n")}\n`;
 }
 
+/** The repository decides what `agent-tasks` is: a committed symbolic link there fails the task instead of being followed. */
 export async function writeTraceFile(dir: string, task: ChangeTask, section: TraceSection): Promise<void> {
-  const file = path.join(dir, task.traceFilePath);
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, renderTraceFile(task, section), "utf8");
+  await writeTreeFile(dir, task.traceFilePath, { content: renderTraceFile(task, section) });
 }

@@ -7,6 +7,7 @@ export function changeTask(overrides: Partial<ChangeTask> = {}): ChangeTask {
     prefix: "task-012",
     branch: "agent-task-task-012",
     instruction: "Do the thing.",
+    instructionNotice: "",
     issueNumber: 8,
     issueTitle: "Do the thing",
     issueUrl: "https://github.com/acme/dispatch/issues/8",

@@ -1,0 +1,289 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { loadConfig } from "@agent-runner/core";
+import { pollerConfigSchema, pollerEnvShape } from "@agent-runner/poller";
+import { workerConfigSchema, workerEnvShape } from "@agent-runner/worker";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { PROMETHEUS_RULE_PATH, renderPrometheusRule } from "./kubernetes/prometheus-rule.js";
+import { schemaViolations } from "./test-support/kubernetes-schemas.js";
+import { findKustomize, renderKustomization, type KubernetesObject } from "./test-support/kustomize.js";
+import { KNOWN_SERIES, seriesNamesIn } from "./test-support/metric-names.js";
+import { containerEnvironment, volumeAt, volumeHolding, type DeploymentObject } from "./test-support/pod-environment.js";
+import { describeRun, repoPath, run, runs } from "./test-support/tools.js";
+
+const OVERLAYS_DIR = repoPath("deploy/kubernetes/overlays");
+const ALERT_RULES_PATH = repoPath("deploy/prometheus/alerts.yml");
+const OVERLAYS = readdirSync(OVERLAYS_DIR, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+
+const SERVICES = {
+  poller: { schema: pollerConfigSchema, shape: pollerEnvShape, port: 3000 },
+  worker: { schema: workerConfigSchema, shape: workerEnvShape, port: 3001 },
+} as const;
+type ServiceName = keyof typeof SERVICES;
+
+/** The poller's own stop deadline (runService's default): Kubernetes must not SIGKILL it earlier. */
+const POLLER_STOP_DEADLINE_SECONDS = 30;
+/** A worker gives up stopping TASK_TIMEOUT_SECONDS + this many seconds after SIGTERM (startWorkerService). */
+const WORKER_STOP_MARGIN_SECONDS = 30;
+/** The uid of the `node` user of the images (Dockerfile). */
+const NODE_UID = 1000;
+
+const scratch = mkdtempSync(path.join(tmpdir(), "agent-runner-kubernetes-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const renders = new Map<string, KubernetesObject[]>();
+/** The objects an overlay renders to, rendered once; fails the test, saying how to get kubectl, if it cannot be. */
+function objectsOf(overlay: string): KubernetesObject[] {
+  const cached = renders.get(overlay);
+  if (cached !== undefined) return cached;
+  const tool = findKustomize();
+  if ("missing" in tool) expect.fail(tool.missing);
+  const objects = renderKustomization(path.join(OVERLAYS_DIR, overlay));
+  renders.set(overlay, objects);
+  return objects;
+}
+
+const ofKind = <T extends KubernetesObject = KubernetesObject>(objects: readonly KubernetesObject[], kind: string) =>
+  objects.filter((object) => object.kind === kind) as T[];
+
+function deploymentOf(objects: readonly KubernetesObject[], service: ServiceName): DeploymentObject {
+  const found = ofKind<DeploymentObject>(objects, "Deployment").filter((d) => d.metadata.labels?.["app.kubernetes.io/component"] === service);
+  expect(found, `one Deployment labelled app.kubernetes.io/component=${service}`).toHaveLength(1);
+  return found[0]!;
+}
+
+/**
+ * The environment a service's container gets, as its config schema reads it. An optional Secret
+ * key is left out (the service must start without it); GITHUB_TOKEN_FILE must name a file on a
+ * mounted Secret, and points at a stand-in file here.
+ */
+function serviceEnvironment(objects: readonly KubernetesObject[], service: ServiceName) {
+  const deployment = deploymentOf(objects, service);
+  const pod = deployment.spec.template.spec;
+  const container = pod.containers[0]!;
+  const { variables, missing } = containerEnvironment(container, objects);
+  expect(missing, `${service}: envFrom sources that the overlay does not render`).toEqual([]);
+  const env: Record<string, string> = {};
+  for (const [name, source] of variables) {
+    if (source.kind === "value") env[name] = source.value;
+    else expect(source.optional, `${service}: ${name} comes from a Secret key that must exist before the pods start`).toBe(true);
+  }
+  const tokenFile = env["GITHUB_TOKEN_FILE"];
+  if (tokenFile !== undefined) {
+    expect(volumeHolding(pod, container, tokenFile)?.secret, `${service}: GITHUB_TOKEN_FILE ${tokenFile} is on a mounted Secret`).toBeDefined();
+    const standIn = path.join(scratch, `${service}-token`);
+    writeFileSync(standIn, "stand-in-token\n");
+    env["GITHUB_TOKEN_FILE"] = standIn;
+  }
+  return { deployment, pod, container, variables, env };
+}
+
+describe("deploy/kubernetes", () => {
+  it("has the PAT overlay and the command-agent example, and finds a way to render them (kubectl kustomize)", () => {
+    expect(OVERLAYS).toEqual(expect.arrayContaining(["pat", "pat-command-agent"]));
+    const tool = findKustomize();
+    if ("missing" in tool) expect.fail(tool.missing);
+  });
+
+  it("carries the alert rules of deploy/prometheus/alerts.yml as its PrometheusRule, generated from them", async () => {
+    const alerts = readFileSync(ALERT_RULES_PATH, "utf8");
+    const rendered = renderPrometheusRule(alerts);
+    expect((parse(rendered) as { spec: { groups: unknown } }).spec.groups).toEqual((parse(alerts) as { groups: unknown }).groups);
+    // The committed file is exactly that rendering (`vitest -u` rewrites it).
+    await expect(rendered).toMatchFileSnapshot(repoPath(PROMETHEUS_RULE_PATH));
+  });
+
+  it("finds /healthz and /readyz, the paths its probes use, in the ops server every service runs", () => {
+    const opsServer = readFileSync(repoPath("packages/runtime/src/http/ops-server.ts"), "utf8");
+    for (const route of ["/healthz", "/readyz", "/metrics"]) expect(opsServer, route).toContain(`app.get("${route}"`);
+  });
+});
+
+describe.each(OVERLAYS)("the %s overlay", (overlay) => {
+  it("renders the poller, the workers, their settings, the ops Service, a PodMonitor, the PrometheusRule and a ScaledObject", () => {
+    const kinds = objectsOf(overlay).map((object) => object.kind);
+    expect(kinds.filter((kind) => kind === "Deployment")).toHaveLength(2);
+    expect(kinds.filter((kind) => kind === "ConfigMap")).toHaveLength(3);
+    expect(kinds).toEqual(expect.arrayContaining(["Namespace", "Service", "PodMonitor", "PrometheusRule", "ScaledObject"]));
+  });
+
+  it("renders only objects that match their kind's schema", () => {
+    for (const object of objectsOf(overlay)) {
+      expect(schemaViolations(object), `${object.kind} ${object.metadata.name}`).toBeUndefined();
+    }
+  });
+
+  it("puts every object in the namespace it creates", () => {
+    const objects = objectsOf(overlay);
+    const [namespace] = ofKind(objects, "Namespace");
+    expect(namespace).toBeDefined();
+    for (const object of objects.filter((o) => o.kind !== "Namespace")) {
+      expect(object.metadata.namespace, `${object.kind} ${object.metadata.name}`).toBe(namespace!.metadata.name);
+    }
+  });
+
+  it.each(Object.keys(SERVICES) as ServiceName[])("hands the %s a configuration it accepts, with no variable it does not read", (service) => {
+    const { env, variables } = serviceEnvironment(objectsOf(overlay), service);
+    const known = Object.keys(SERVICES[service].shape);
+    expect([...variables.keys()].filter((name) => !known.includes(name)), `${service}: variables its schema does not read`).toEqual([]);
+    expect(() => loadConfig(SERVICES[service].schema, env)).not.toThrow();
+  });
+
+  it.each(Object.keys(SERVICES) as ServiceName[])("gives the %s its GitHub token as a file on a mounted Secret, never as a value", (service) => {
+    const objects = objectsOf(overlay);
+    const { env, variables } = serviceEnvironment(objects, service);
+    expect(variables.has("GITHUB_TOKEN"), `${service}: GITHUB_TOKEN`).toBe(false);
+    expect(env["GITHUB_TOKEN_FILE"], `${service}: GITHUB_TOKEN_FILE`).toBeDefined();
+    expect(ofKind(objects, "Secret"), "a Secret in the manifests would put its value in git").toEqual([]);
+    const text = stringify(objects);
+    expect(text).not.toMatch(/\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{10,}|github_pat_|-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+  });
+
+  it.each(Object.keys(SERVICES) as ServiceName[])("probes the %s's /healthz (liveness) and /readyz (readiness) on the port it listens on", (service) => {
+    const { container, env } = serviceEnvironment(objectsOf(overlay), service);
+    const config = loadConfig(SERVICES[service].schema, env);
+    expect(config.port).toBe(SERVICES[service].port);
+    const opsPort = container.ports?.find((port) => port.name === "ops");
+    expect(opsPort?.containerPort, `${service}: the ops port`).toBe(config.port);
+    expect(container.livenessProbe?.httpGet).toEqual({ path: "/healthz", port: "ops" });
+    expect(container.readinessProbe?.httpGet).toEqual({ path: "/readyz", port: "ops" });
+    expect(container.startupProbe?.httpGet).toEqual({ path: "/healthz", port: "ops" });
+  });
+
+  it("gives a worker longer to stop than it takes itself (TASK_TIMEOUT_SECONDS + 30 s), and the poller more than its 30 s", () => {
+    const objects = objectsOf(overlay);
+    const worker = serviceEnvironment(objects, "worker");
+    const taskTimeoutSeconds = loadConfig(workerConfigSchema, worker.env).taskTimeoutMs / 1000;
+    expect(worker.pod.terminationGracePeriodSeconds).toBeGreaterThan(taskTimeoutSeconds + WORKER_STOP_MARGIN_SECONDS);
+    expect(serviceEnvironment(objects, "poller").pod.terminationGracePeriodSeconds).toBeGreaterThan(POLLER_STOP_DEADLINE_SECONDS);
+  });
+
+  it("runs one poller, replaced by Recreate, and leaves the number of workers to the ScaledObject", () => {
+    const objects = objectsOf(overlay);
+    const poller = deploymentOf(objects, "poller");
+    expect(poller.spec.replicas).toBe(1);
+    expect(poller.spec.strategy?.type).toBe("Recreate");
+    expect(deploymentOf(objects, "worker").spec.replicas).toBeUndefined();
+  });
+
+  it.each(Object.keys(SERVICES) as ServiceName[])("runs the %s as uid 1000, read-only, unprivileged, with /tmp on an emptyDir", (service) => {
+    const { pod, container, env } = serviceEnvironment(objectsOf(overlay), service);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: NODE_UID, runAsGroup: NODE_UID });
+    expect(pod["automountServiceAccountToken"]).toBe(false);
+    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+    expect(container.securityContext?.["privileged"]).not.toBe(true);
+    expect((container.securityContext?.["capabilities"] as { add?: unknown } | undefined)?.add).toBeUndefined();
+    expect(volumeAt(pod, container, "/tmp")?.emptyDir, "/tmp").toBeDefined();
+    if (service === "worker") expect(volumeAt(pod, container, env["WORKSPACE_DIR"] ?? "")?.emptyDir, "WORKSPACE_DIR").toBeDefined();
+    for (const volume of pod.volumes ?? []) expect(volume["hostPath"], volume.name).toBeUndefined();
+  });
+
+  it("pins every image to a release, and the PAT overlay to the images release-images.yml publishes", () => {
+    for (const service of Object.keys(SERVICES) as ServiceName[]) {
+      const image = deploymentOf(objectsOf(overlay), service).spec.template.spec.containers[0]?.image ?? "";
+      expect(image, service).toMatch(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[a-f0-9]{64})$/);
+      expect(image, service).not.toMatch(/:latest$/);
+      if (overlay === "pat") expect(image, service).toMatch(new RegExp(`^ghcr\\.io/[a-z0-9-]+/agent-runner-${service}:\\d+\\.\\d+\\.\\d+$`));
+    }
+  });
+
+  it("scrapes the poller and every worker with a PodMonitor that leaves the services' own service label alone", () => {
+    const objects = objectsOf(overlay);
+    const [monitor] = ofKind<PodMonitorObject>(objects, "PodMonitor");
+    expect(ofKind(objects, "ServiceMonitor")).toEqual([]);
+    for (const service of Object.keys(SERVICES) as ServiceName[]) {
+      const template = deploymentOf(objects, service).spec.template;
+      expect(template.metadata.labels, service).toMatchObject(monitor!.spec.selector.matchLabels);
+      for (const endpoint of monitor!.spec.podMetricsEndpoints) {
+        expect(template.spec.containers[0]?.ports?.map((port) => port.name), service).toContain(endpoint.port);
+        expect(endpoint.path ?? "/metrics").toBe("/metrics");
+        expect((endpoint.relabelings ?? []).map((relabel) => relabel.targetLabel)).not.toContain("service");
+      }
+    }
+  });
+
+  it("scales workers on the queue depth in their own namespace, one pod per WORKER_CONCURRENCY jobs, with a fallback", () => {
+    const objects = objectsOf(overlay);
+    const [scaled] = ofKind<ScaledObjectObject>(objects, "ScaledObject");
+    const worker = serviceEnvironment(objects, "worker");
+    expect(scaled!.spec.scaleTargetRef.name).toBe(worker.deployment.metadata.name);
+    const [trigger] = scaled!.spec.triggers;
+    expect(scaled!.spec.triggers).toHaveLength(1);
+    expect(trigger?.type).toBe("prometheus");
+    const query = trigger?.metadata.query ?? "";
+    expect(/namespace="([^"]+)"/.exec(query)?.[1], "the query's namespace").toBe(worker.deployment.metadata.namespace);
+    expect(query).toContain("agent_runner_queue_jobs{");
+    for (const state of ["waiting", "active", "delayed"]) expect(query, `counts ${state} jobs`).toMatch(new RegExp(`state=~"[^"]*\\b${state}\\b`));
+    expect(Number(trigger?.metadata.threshold)).toBe(loadConfig(workerConfigSchema, worker.env).workerConcurrency);
+    expect(trigger?.metadata.ignoreNullValues).toBe("false");
+    expect(scaled!.spec.fallback?.replicas).toBeGreaterThan(0);
+    expect(scaled!.spec.minReplicaCount).toBeGreaterThanOrEqual(0);
+    expect(scaled!.spec.maxReplicaCount).toBeGreaterThanOrEqual(Math.max(1, scaled!.spec.minReplicaCount ?? 0));
+  });
+
+  it("scales on a query that promtool parses and that selects only series the services export", () => {
+    const [scaled] = ofKind<ScaledObjectObject>(objectsOf(overlay), "ScaledObject");
+    const query = scaled!.spec.triggers[0]?.metadata.query ?? "";
+    expect(seriesNamesIn(query).filter((name) => !KNOWN_SERIES.has(name))).toEqual([]);
+    if (!runs("promtool", ["--version"])) expect.fail("promtool is not installed: apt-get install -y prometheus (CI installs it)");
+    const file = path.join(scratch, `${overlay}-keda-query.yml`);
+    writeFileSync(file, stringify({ groups: [{ name: "keda", rules: [{ record: "keda:query", expr: query }] }] }));
+    const args = ["check", "rules", file];
+    const result = run("promtool", args);
+    expect(result.status, describeRun("promtool", args, result)).toBe(0);
+  });
+});
+
+describe("the agent sandbox on Kubernetes", () => {
+  const workerOf = (overlay: string) => serviceEnvironment(objectsOf(overlay), "worker");
+  const namespaceLabels = (overlay: string) => ofKind(objectsOf(overlay), "Namespace")[0]?.metadata.labels ?? {};
+
+  it("keeps the PAT overlay at the Pod Security level restricted: RuntimeDefault seccomp, no user-namespace settings", () => {
+    const { pod, container } = workerOf("pat");
+    expect(pod.securityContext?.["seccompProfile"]).toEqual({ type: "RuntimeDefault" });
+    expect(container.securityContext?.["seccompProfile"]).toBeUndefined();
+    expect(pod.hostUsers).toBeUndefined();
+    expect(namespaceLabels("pat")["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+  });
+
+  it("gives the command handler's bubblewrap what it needs: own user namespace, unmasked /proc, unconfined seccomp and AppArmor", () => {
+    const { pod, container, env } = workerOf("pat-command-agent");
+    expect(loadConfig(workerConfigSchema, env).change.handler).toBe("command");
+    expect(pod.hostUsers).toBe(false);
+    expect(container.securityContext).toMatchObject({
+      procMount: "Unmasked",
+      seccompProfile: { type: "Unconfined" },
+      appArmorProfile: { type: "Unconfined" },
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+    });
+    expect(namespaceLabels("pat-command-agent")["pod-security.kubernetes.io/enforce"]).toBe("privileged");
+  });
+
+  it("leaves the poller as locked down as without the sandbox", () => {
+    const plain = serviceEnvironment(objectsOf("pat"), "poller");
+    const withSandbox = serviceEnvironment(objectsOf("pat-command-agent"), "poller");
+    expect(withSandbox.pod.securityContext).toEqual(plain.pod.securityContext);
+    expect(withSandbox.container.securityContext).toEqual(plain.container.securityContext);
+  });
+});
+
+type ScaledObjectObject = KubernetesObject & {
+  spec: {
+    scaleTargetRef: { name: string };
+    minReplicaCount?: number;
+    maxReplicaCount?: number;
+    fallback?: { failureThreshold: number; replicas: number };
+    triggers: { type: string; metadata: Record<string, string> }[];
+  };
+};
+type PodMonitorObject = KubernetesObject & {
+  spec: {
+    selector: { matchLabels: Record<string, string> };
+    podMetricsEndpoints: { port: string; path?: string; relabelings?: { targetLabel?: string }[] }[];
+  };
+};

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { GitHubApiError } from "@agent-runner/core";
+import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
+import { OctokitGitHubClient } from "./octokit-github-client.js";
+
+describe("the Octokit adapter against the sandbox", () => {
+  let sandbox: Sandbox;
+  const silent = pino({ level: "silent" });
+  const client = (token: string) => new OctokitGitHubClient({ token, baseUrl: sandbox.apiUrl, logger: silent, retryBaseMs: 1 });
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ validateResponses: true });
+    await sandbox.admin.createRepo({ owner: "acme", name: "target", files: { "README.md": "# target\n" } });
+    await sandbox.admin.createRepo({ owner: "acme", name: "secret", private: true });
+    await sandbox.admin.createBranch("acme", "target", "agent-task-one");
+    await sandbox.admin.commitFiles("acme", "target", { branch: "agent-task-one", files: { "a.txt": "a\n" } });
+  });
+
+  afterAll(async () => {
+    expect(sandbox.admin.violations()).toEqual([]);
+    await sandbox.close();
+  });
+
+  it("learns the login its token acts as", async () => {
+    expect(await client(sandbox.tokens.owner).getAuthenticatedLogin()).toBe(sandbox.users.owner);
+    expect(await client(sandbox.tokens.outsider).getAuthenticatedLogin()).toBe(sandbox.users.outsider);
+  });
+
+  it("answers a repository as found, and a missing or invisible one as not found", async () => {
+    const owner = client(sandbox.tokens.owner);
+    expect(await owner.getRepo({ owner: "acme", repo: "target" })).toMatchObject({ kind: "found", repo: { defaultBranch: "main" } });
+    expect(await owner.getRepo({ owner: "acme", repo: "nope" })).toEqual({ kind: "not_found" });
+    expect(await client(sandbox.tokens.outsider).getRepo({ owner: "acme", repo: "secret" })).toEqual({ kind: "not_found" });
+  });
+
+  it("opens a PR authored by its login, and answers a second create for the same head as already existing", async () => {
+    const owner = client(sandbox.tokens.owner);
+    const input = { title: "One", body: "body", head: "agent-task-one", base: "main" };
+    const created = await owner.createPull({ owner: "acme", repo: "target" }, input);
+    expect(created).toMatchObject({ kind: "created", pull: { headRef: "agent-task-one", authorLogin: sandbox.users.owner } });
+    expect(await owner.createPull({ owner: "acme", repo: "target" }, input)).toEqual({ kind: "already_exists" });
+    const [found] = await owner.findPullsByHead({ owner: "acme", repo: "target" }, "acme", "agent-task-one");
+    expect(found?.authorLogin).toBe(sandbox.users.owner);
+  });
+
+  it("still throws the other refusals of a create", async () => {
+    const input = { title: "x", body: "x", head: "no-such-branch", base: "main" };
+    await expect(client(sandbox.tokens.owner).createPull({ owner: "acme", repo: "target" }, input)).rejects.toBeInstanceOf(GitHubApiError);
+  });
+});

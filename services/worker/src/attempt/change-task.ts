@@ -1,0 +1,38 @@
+import { traceFilePathFor, type TaskJob } from "@agent-runner/core";
+import { describeStripped, sanitizeInstruction } from "../change/instruction-hygiene.js";
+import type { ChangeTask } from "../change/task-handler.js";
+
+/**
+ * What the change step is told about the task and the branch it works on.
+ * The instruction is cleaned first: text hidden from the humans who review an
+ * issue (HTML comments, invisible and bidirectional-control characters) is a
+ * classic way to slip instructions past them to an agent.
+ */
+export function changeTask(job: TaskJob, branch: { prefix: string; branch: string }, agentName: string): ChangeTask {
+  const clean = sanitizeInstruction(job.instruction);
+  return {
+    taskId: job.taskId,
+    prefix: branch.prefix,
+    branch: branch.branch,
+    instruction: clean.text,
+    instructionNotice: describeStripped(clean.stripped),
+    issueNumber: job.issueNumber,
+    issueTitle: job.issueTitle,
+    issueUrl: job.issueUrl,
+    dispatchRepo: job.dispatchRepo,
+    targetRepo: job.targetRepo,
+    agentName,
+    enqueuedAt: job.enqueuedAt,
+    traceFilePath: traceFilePathFor(branch.prefix),
+  };
+}
+
+/** The task's commit: the `Task-Id:` trailer lets people (and the audits of the tests) find a task's commits. */
+export function commitMessage(issueNumber: number, taskId: string): string {
+  return `Process agent task from dispatch issue #${issueNumber}\n\nTask-Id: ${taskId}\n`;
+}
+
+/** The task id a commit message names in its `Task-Id:` trailer. Anyone can write one: it is a label, not proof of authorship. */
+export function taskIdTrailer(message: string): string | undefined {
+  return /^Task-Id:[ \t]*(\S+)[ \t]*$/m.exec(message)?.[1];
+}

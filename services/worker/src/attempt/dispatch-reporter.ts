@@ -1,0 +1,69 @@
+import { NoChangesError, type GitHubClient, type PullRequest, type RepoRef } from "@agent-runner/core";
+import { doneMarker, failedMarker } from "../report/markers.js";
+import { doneComment, failureComment, noChangeComment } from "../report/pull-request-content.js";
+import type { RunnerIdentity } from "./runner-identity.js";
+
+export type PullState = "opened" | "updated" | "merged" | "closed";
+
+export interface DispatchIssueRef {
+  readonly repo: RepoRef;
+  readonly issueNumber: number;
+  readonly taskId: string;
+}
+
+/**
+ * The only writer to a task's dispatch issue: one done comment or one failure
+ * comment per task (each found again by its hidden marker), and the label.
+ * A marker counts only in a comment the runner wrote: anyone who may comment
+ * can copy one, and must not be able to silence the runner's report.
+ */
+export class DispatchReporter {
+  constructor(
+    private readonly github: GitHubClient,
+    private readonly runner: RunnerIdentity,
+    private readonly issue: DispatchIssueRef,
+    private readonly processedLabel: string,
+  ) {}
+
+  /**
+   * Announces the task's PR. `mayBeAnnounced` is false only for a PR this very
+   * attempt created, which cannot have been announced: the look-up is skipped.
+   */
+  async done(pull: PullRequest, state: PullState, mayBeAnnounced: boolean): Promise<void> {
+    const { taskId } = this.issue;
+    await this.postOnce(doneMarker(taskId), doneComment(taskId, pull.htmlUrl, state), mayBeAnnounced);
+  }
+
+  /**
+   * Explains a failure nobody will retry. `exhausted` says it was worth
+   * retrying and ran out of attempts; a task whose change step changed
+   * nothing gets its own explanation.
+   */
+  async failed(error: unknown, exhausted: boolean): Promise<void> {
+    const { taskId } = this.issue;
+    const body =
+      error instanceof NoChangesError
+        ? noChangeComment(taskId, error.userMessage)
+        : failureComment(taskId, userMessageOf(error), exhausted);
+    await this.postOnce(failedMarker(taskId), body, true);
+  }
+
+  async markProcessed(): Promise<void> {
+    await this.github.addLabels(this.issue.repo, this.issue.issueNumber, [this.processedLabel]);
+  }
+
+  private async postOnce(marker: string, body: string, lookFirst: boolean): Promise<void> {
+    const { repo, issueNumber } = this.issue;
+    if (lookFirst) {
+      const comments = await this.github.listIssueComments(repo, issueNumber);
+      if (comments.some((c) => this.runner.wrote(c.authorLogin) && c.body.includes(marker))) return;
+    }
+    await this.github.createIssueComment(repo, issueNumber, body);
+  }
+}
+
+function userMessageOf(error: unknown): string {
+  if (error instanceof Error && "userMessage" in error) return String(error.userMessage);
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length > 500 ? `${text.slice(0, 497)}...` : text;
+}

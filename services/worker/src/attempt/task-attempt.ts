@@ -1,0 +1,197 @@
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import {
+  NoChangesError,
+  RepoNotFoundError,
+  TargetNotAllowedError,
+  classifyError,
+  isRepoAllowed,
+  parseRepoRef,
+  type GitWorkspace,
+  type PullRequest,
+  type RepoInfo,
+  type RepoRef,
+  type TaskJob,
+} from "@agent-runner/core";
+import type { Logger, TaskJobContext } from "@agent-runner/runtime";
+import type { ChangeTask } from "../change/task-handler.js";
+import { pullRequestBody, pullRequestTitle } from "../report/pull-request-content.js";
+import { BranchClaimer, type ClaimedBranch } from "./branch-claimer.js";
+import { changeTask, commitMessage } from "./change-task.js";
+import { DispatchReporter, type PullState } from "./dispatch-reporter.js";
+import { PullPublisher, type PublishedPull } from "./pull-publisher.js";
+import { StepObserver, logListener, metricsListener } from "./step-observer.js";
+import type { WorkerDeps } from "./worker-deps.js";
+
+export interface TaskOutcome {
+  readonly pullUrl: string;
+  readonly pullState: PullState;
+  readonly branch: string;
+}
+
+interface ChangeResult {
+  readonly summary: string;
+  /** The commit the step made; undefined when there was nothing to commit. */
+  readonly sha: string | undefined;
+}
+
+/**
+ * One attempt at one task. Every step first looks at what GitHub already has,
+ * so an attempt that follows a crash at any point finishes the work without
+ * repeating a write: one branch, one PR, one comment per task.
+ */
+export class TaskAttempt {
+  readonly log: Logger;
+  private readonly target: RepoRef;
+  private readonly observer: StepObserver;
+  private readonly reporter: DispatchReporter;
+  private readonly claimer: BranchClaimer;
+  private readonly publisher: PullPublisher;
+
+  constructor(
+    private readonly job: TaskJob,
+    private readonly context: TaskJobContext,
+    private readonly deps: WorkerDeps,
+  ) {
+    // The job schema has already checked that both names parse.
+    const dispatch = parseRepoRef(job.dispatchRepo) as RepoRef;
+    this.target = parseRepoRef(job.targetRepo) as RepoRef;
+    this.log = deps.log.child({ taskId: job.taskId, jobId: context.jobId, attempt: context.attemptsMade + 1 });
+    this.observer = new StepObserver([metricsListener(deps.metrics, deps.handler.name), logListener(this.log)]);
+    const issue = { repo: dispatch, issueNumber: job.issueNumber, taskId: job.taskId };
+    this.reporter = new DispatchReporter(deps.github, deps.runner, issue, deps.settings.processedLabel);
+    this.claimer = new BranchClaimer(deps.github, deps.pushes, deps.runner, this.target, job.taskId);
+    this.publisher = new PullPublisher(deps.github, deps.runner, this.target, job.taskId, this.observer);
+  }
+
+  /** The README's steps, in order. */
+  async run(): Promise<TaskOutcome> {
+    this.checkTargetAllowed();
+    const repo = await this.readRepo();
+    return this.inCheckout(repo, async (workspace) => {
+      const claim = await this.claimBranch(workspace);
+      // A merged or closed PR is a human's decision: report it, change nothing.
+      if (claim.pull?.state === "closed") return this.reportClosed(claim.pull, claim.branch);
+      const task = changeTask(this.job, claim, this.deps.settings.agentName);
+      const change = await this.changeAndCommit(workspace, task, claim.branchExists, repo.defaultBranch);
+      if (change.sha === undefined && !claim.branchExists) {
+        throw new NoChangesError(`the ${this.deps.handler.name} change step changed nothing`, change.summary);
+      }
+      if (change.sha !== undefined) await this.push(workspace, task.branch, change.sha);
+      const published = await this.openOrUpdatePull(task, change.summary, repo.defaultBranch, claim.pull);
+      await this.report(published.pull, published.state, published.preExisting);
+      return { pullUrl: published.pull.htmlUrl, pullState: published.state, branch: claim.branch };
+    });
+  }
+
+  /**
+   * Explains on the dispatch issue a failure nobody will retry. A failure to
+   * explain it is logged: the task's own error is what the queue must see.
+   */
+  async failed(error: unknown, retry: boolean): Promise<void> {
+    if (retry) return;
+    const exhausted = classifyError(error).kind !== "permanent";
+    await this.reporter
+      .failed(error, exhausted)
+      .catch((reportError: unknown) => this.log.warn({ err: reportError }, "could not report the failure on the dispatch issue"));
+  }
+
+  private checkTargetAllowed(): void {
+    if (isRepoAllowed(this.target, this.deps.settings.allowedTargetRepos)) return;
+    throw new TargetNotAllowedError(
+      `target ${this.job.targetRepo} is not allowed`,
+      `the target repository \`${this.job.targetRepo}\` is not in ALLOWED_TARGET_REPOS`,
+    );
+  }
+
+  private async readRepo(): Promise<RepoInfo> {
+    const repo = await this.deps.repos.get(this.target);
+    if (repo !== undefined) return repo;
+    throw new RepoNotFoundError(
+      `repository ${this.job.targetRepo} not found`,
+      `the target repository \`${this.job.targetRepo}\` does not exist or the token cannot see it`,
+    );
+  }
+
+  /** Checks the repository out for `work`. Only work that ran to the end may hand its tree back for reuse. */
+  private async inCheckout(repo: RepoInfo, work: (workspace: GitWorkspace) => Promise<TaskOutcome>): Promise<TaskOutcome> {
+    const signal = this.context.signal;
+    const dir = path.join(this.deps.settings.workspaceDir, "jobs", `${this.job.taskId.slice(0, 40)}-${randomBytes(4).toString("hex")}`);
+    const { cloneUrl, defaultBranch } = repo;
+    const workspace = await this.observer.time("clone", () => this.deps.git.checkout({ cloneUrl, defaultBranch, dir, signal }));
+    let reusable = false;
+    try {
+      signal.throwIfAborted();
+      const outcome = await work(workspace);
+      reusable = !signal.aborted;
+      return outcome;
+    } finally {
+      await workspace.dispose({ reusable });
+    }
+  }
+
+  private async claimBranch(workspace: GitWorkspace): Promise<ClaimedBranch> {
+    const claim = await this.claimer.claim(workspace, this.context.attemptsMade > 0);
+    this.log.debug({ branch: claim.branch, pull: claim.pull?.number }, "branch claimed");
+    return claim;
+  }
+
+  private async reportClosed(pull: PullRequest, branch: string): Promise<TaskOutcome> {
+    const state = pull.merged ? "merged" : "closed";
+    this.observer.pullRequest(state);
+    await this.report(pull, state, true);
+    return { pullUrl: pull.htmlUrl, pullState: state, branch };
+  }
+
+  /**
+   * Checks out the task's branch, runs the change step and commits what it
+   * wrote, timed as one step: the crash tests kill right after the commit.
+   */
+  private async changeAndCommit(workspace: GitWorkspace, task: ChangeTask, branchExists: boolean, defaultBranch: string): Promise<ChangeResult> {
+    await workspace.checkoutNewBranch(task.branch, branchExists ? task.branch : defaultBranch);
+    const run = async (): Promise<ChangeResult> => {
+      const { summary } = await this.deps.handler.apply({ dir: workspace.dir }, task, this.context.signal);
+      const worthCommitting = branchExists || (await this.changedBeyondTrace(workspace, task));
+      return { summary, sha: worthCommitting ? await this.commit(workspace) : undefined };
+    };
+    return this.observer.time("change", run, (change) => ({ sha: change.sha }));
+  }
+
+  /** A change step (other than `trace`) that wrote nothing but the trace file changed nothing. */
+  private async changedBeyondTrace(workspace: GitWorkspace, task: ChangeTask): Promise<boolean> {
+    if (this.deps.handler.traceIsTheChange === true) return true;
+    return (await workspace.changedPaths()).some((p) => p !== task.traceFilePath);
+  }
+
+  private async commit(workspace: GitWorkspace): Promise<string | undefined> {
+    const { agentName: name, agentEmail: email } = this.deps.settings;
+    return workspace.commitAll(commitMessage(this.job.issueNumber, this.job.taskId), { name, email });
+  }
+
+  /**
+   * Records the commit before pushing it: an attempt that dies between the
+   * two leaves a record of a push that never landed, which is harmless; the
+   * other order could leave a pushed branch the next attempt disowns.
+   */
+  private async push(workspace: GitWorkspace, branch: string, sha: string): Promise<void> {
+    await this.observer.time("push", async () => {
+      await this.deps.pushes.record({ taskId: this.job.taskId, repo: this.target, branch, sha });
+      await workspace.push(branch, this.context.signal);
+    });
+    this.log.info({ branch, sha }, "pushed branch");
+  }
+
+  private async openOrUpdatePull(task: ChangeTask, summary: string, base: string, existing: PullRequest | undefined): Promise<PublishedPull> {
+    const content = { title: pullRequestTitle(task), body: pullRequestBody(task, summary), head: task.branch, base };
+    return this.observer.time("pr", () => this.publisher.publish(content, existing));
+  }
+
+  /** Comments the PR once, then labels the issue; the crash tests kill between the two. */
+  private async report(pull: PullRequest, state: PullState, mayBeAnnounced: boolean): Promise<void> {
+    await this.observer.time("report", async () => {
+      await this.reporter.done(pull, state, mayBeAnnounced);
+      this.observer.commented();
+      await this.reporter.markProcessed();
+    });
+  }
+}

@@ -1,0 +1,26 @@
+import type { JobMetricsSink } from "../worker-deps.js";
+
+/** Remembers every metric an attempt records, as short strings tests can compare. */
+export class RecordingMetrics implements JobMetricsSink {
+  readonly records: string[] = [];
+
+  jobStarted(): void {
+    this.records.push("job started");
+  }
+
+  jobFinished(outcome: "completed" | "failed" | "retried"): void {
+    this.records.push(`job ${outcome}`);
+  }
+
+  observeStep(step: string): void {
+    this.records.push(`step ${step}`);
+  }
+
+  pullRequest(action: string): void {
+    this.records.push(`pull ${action}`);
+  }
+
+  changeStep(handler: string, outcome: string): void {
+    this.records.push(`change ${handler} ${outcome}`);
+  }
+}

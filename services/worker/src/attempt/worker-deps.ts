@@ -1,0 +1,33 @@
+import type { GitHubClient, GitWorkspaceFactory, PushLedger } from "@agent-runner/core";
+import type { Logger } from "@agent-runner/runtime";
+import type { TaskHandler } from "../change/task-handler.js";
+import type { RepoInfoCache } from "../repo-info-cache.js";
+import type { RunnerIdentity } from "./runner-identity.js";
+import type { TaskMetricsSink } from "./step-observer.js";
+
+export interface WorkerSettings {
+  readonly processedLabel: string;
+  readonly agentName: string;
+  readonly agentEmail: string;
+  readonly allowedTargetRepos: readonly string[];
+  readonly workspaceDir: string;
+}
+
+export interface JobMetricsSink extends TaskMetricsSink {
+  jobStarted(): void;
+  jobFinished(outcome: "completed" | "failed" | "retried", seconds: number): void;
+}
+
+/** What every attempt of one worker process shares. */
+export interface WorkerDeps {
+  readonly github: GitHubClient;
+  /** The login the token acts as, learned at start: what makes a PR, a comment or a push the runner's own. */
+  readonly runner: RunnerIdentity;
+  readonly pushes: PushLedger;
+  readonly git: GitWorkspaceFactory;
+  readonly repos: RepoInfoCache;
+  readonly handler: TaskHandler;
+  readonly settings: WorkerSettings;
+  readonly metrics: JobMetricsSink;
+  readonly log: Logger;
+}

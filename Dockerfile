@@ -16,6 +16,8 @@ ARG PNPM_VERSION=10.34.9
 
 # ---------------------------------------------------------------------------------------------
 # toolchain: what compiling needs, and nothing of this repository yet.
+# (Stages and their inputs: manifests <- the whole context; nodegit <- nodegit's pins only;
+# dependencies <- manifests and lockfile; build <- the sources. A source edit rebuilds only build.)
 # ---------------------------------------------------------------------------------------------
 FROM ${BUILD_IMAGE} AS toolchain
 ARG PNPM_VERSION
@@ -37,32 +39,43 @@ ENV BUILD_ONLY=true \
     CI=true
 
 # ---------------------------------------------------------------------------------------------
-# manifests: the lockfile, the workspace file and every package.json cut down to the fields that
-# decide what is installed (scripts/containers/dependency-manifests.mjs). This stage reruns on any
-# change, in a second; its output changes only when the dependencies do.
+# manifests: what the dependency layers below are built from, and nothing else
+# (scripts/containers/dependency-manifests.mjs): the lockfile, the workspace file and every
+# package.json cut down to the fields that decide what is installed; and a one-dependency project
+# that compiles nodegit as the lockfile pins it. This stage reruns on any change, in a second.
 # ---------------------------------------------------------------------------------------------
 FROM ${BUILD_IMAGE} AS manifests
 COPY . /context
-RUN node /context/scripts/containers/dependency-manifests.mjs /context /manifests
+RUN node /context/scripts/containers/dependency-manifests.mjs /context /manifests /nodegit
 
 # ---------------------------------------------------------------------------------------------
-# dependencies: every workspace dependency, installed from those manifests alone. nodegit (a native
-# addon: many minutes on two cores) compiles here, once. The COPY --from below is cached by
-# content, so a source, script or engines edit reuses this layer; only a dependency change
-# (a manifest's dependencies or the lockfile) rebuilds it.
+# nodegit: the native addon, compiled once (many minutes on two cores). The COPY --from below is
+# cached by content: this layer is rebuilt only when nodegit or one of its direct dependencies
+# changes version in the lockfile, or the toolchain does; never for a source or other dependency edit.
+# The pnpm store is a build cache shared by the stages (nothing of it lands in a layer).
+# ---------------------------------------------------------------------------------------------
+FROM toolchain AS nodegit
+WORKDIR /nodegit
+COPY --from=manifests /nodegit/ ./
+RUN --mount=type=cache,id=agent-runner-pnpm-store,target=/pnpm-store \
+    pnpm install --no-frozen-lockfile --store-dir /pnpm-store \
+ && node -e "require('./node_modules/nodegit'); console.log('nodegit loads')" \
+ && mkdir -p /addons && cp node_modules/nodegit/build/Release/nodegit.node /addons/nodegit.node
+
+# ---------------------------------------------------------------------------------------------
+# dependencies: every workspace dependency, installed from the cut-down manifests alone, without
+# install scripts (the one native addon comes from the nodegit stage). Rebuilt only when a
+# manifest's dependencies or the lockfile change, and then in a few minutes.
 # ---------------------------------------------------------------------------------------------
 FROM toolchain AS dependencies
 WORKDIR /src
 COPY --from=manifests /manifests/ ./
-RUN pnpm install --frozen-lockfile
-# The compiled addon, set aside for the production trees cut below (they install with --ignore-scripts).
-RUN nodegit="$(realpath packages/git/node_modules/nodegit)" \
- && node -e "require('$nodegit'); console.log('nodegit loads')" \
- && mkdir -p /addons && cp "$nodegit/build/Release/nodegit.node" /addons/nodegit.node
+RUN --mount=type=cache,id=agent-runner-pnpm-store,target=/pnpm-store \
+    pnpm install --frozen-lockfile --ignore-scripts --store-dir /pnpm-store
 
 # ---------------------------------------------------------------------------------------------
 # build: compiles TypeScript, then cuts one production-only node_modules tree per service with
-# `pnpm deploy`, from the store the dependencies stage filled (offline, no install scripts).
+# `pnpm deploy`, from the store the dependencies stage filled (no install scripts).
 # ---------------------------------------------------------------------------------------------
 FROM dependencies AS build
 # The real manifests and the sources over the cut-down ones. The workspace links made above point
@@ -71,12 +84,14 @@ COPY . .
 RUN pnpm build
 
 # pnpm 10 deploys from a shared workspace lockfile only with --legacy (no injected workspace deps).
-RUN pnpm --filter @agent-runner/worker deploy --legacy --prod --offline --ignore-scripts /out/worker \
- && pnpm --filter @agent-runner/poller deploy --legacy --prod --offline --ignore-scripts /out/poller \
- && pnpm --filter @agent-runner/github-sandbox deploy --legacy --offline --ignore-scripts /out/sandbox
+RUN --mount=type=cache,id=agent-runner-pnpm-store,target=/pnpm-store \
+    pnpm --filter @agent-runner/worker deploy --legacy --prod --prefer-offline --ignore-scripts --store-dir /pnpm-store /out/worker \
+ && pnpm --filter @agent-runner/poller deploy --legacy --prod --prefer-offline --ignore-scripts --store-dir /pnpm-store /out/poller \
+ && pnpm --filter @agent-runner/github-sandbox deploy --legacy --prefer-offline --ignore-scripts --store-dir /pnpm-store /out/sandbox
 
-# The worker's nodegit: the addon compiled in the dependencies stage, without the C sources and
-# build intermediates (~100 MB) that only compiling needed.
+# The worker's nodegit: the addon from the nodegit stage, without the C sources and build
+# intermediates (~100 MB) that only compiling needed.
+COPY --from=nodegit /addons/nodegit.node /addons/nodegit.node
 RUN nodegit="$(realpath /out/worker/node_modules/@agent-runner/git/node_modules/nodegit)" \
  && rm -rf "$nodegit/build" && mkdir -p "$nodegit/build/Release" \
  && cp /addons/nodegit.node "$nodegit/build/Release/nodegit.node" \

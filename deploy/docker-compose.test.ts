@@ -18,9 +18,12 @@ type Service = Record<string, unknown> & {
   volumes?: string[];
   profiles?: string[];
   stop_grace_period?: string;
+  security_opt?: string[];
 };
 
 const composeText = readFileSync(repoPath("docker-compose.yml"), "utf8");
+/** What the worker's bubblewrap sandbox needs in a container (tests/system/src/containers runs it on podman). */
+const WORKER_SECURITY_OPT = ["systempaths=unconfined", "seccomp=unconfined", "apparmor=unconfined", "no-new-privileges:true"];
 const compose = parse(composeText) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
 const services = compose.services;
 const sandboxOverride = parse(readFileSync(repoPath("deploy/compose.sandbox.yml"), "utf8")) as {
@@ -96,10 +99,21 @@ describe("docker-compose.yml", () => {
     expect(durationSeconds(services.worker?.stop_grace_period)).toBeGreaterThanOrEqual(taskTimeout + 60);
   });
 
-  it("publishes the poller's ops port on the loopback interface only", () => {
-    expect(services.poller?.ports).toEqual(["127.0.0.1:3000:3000"]);
+  it("publishes the poller's ops port on the loopback interface only, on a host port .env may move", () => {
+    expect(services.poller?.ports).toEqual(["127.0.0.1:${POLLER_HOST_PORT:-3000}:3000"]);
     for (const [name, service] of Object.entries(services)) {
-      for (const port of service.ports ?? []) expect(String(port), `${name} publishes ${String(port)}`).toMatch(/^127\.0\.0\.1:/);
+      for (const port of service.ports ?? []) {
+        expect(String(port), `${name} publishes ${String(port)}`).toMatch(/^127\.0\.0\.1:(\d+|\$\{[A-Z_]+_HOST_PORT:-\d+\}):\d+$/);
+      }
+    }
+  });
+
+  it("runs the worker with what its bubblewrap sandbox needs inside a container, and only the worker", () => {
+    expect(services.worker?.security_opt).toEqual(WORKER_SECURITY_OPT);
+    for (const [name, service] of Object.entries(services)) {
+      if (name !== "worker") expect(service.security_opt, name).toBeUndefined();
+      expect(service.privileged, name).toBeUndefined();
+      expect(service.cap_add, name).toBeUndefined();
     }
   });
 

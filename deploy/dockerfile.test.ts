@@ -1,4 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { aptInstalledPackages, baseImage, ciAptPackages, effectiveInstructions, parseDockerfile, type Instruction } from "./test-support/dockerfile.js";
 import { repoPath } from "./test-support/tools.js";
@@ -12,6 +15,8 @@ const stage = (name: string) => dockerfile.stages.find((candidate) => candidate.
 const all = (instructions: readonly Instruction[], keyword: string) => instructions.filter((i) => i.keyword === keyword);
 const last = (instructions: readonly Instruction[], keyword: string) => all(instructions, keyword).at(-1);
 const runText = (instructions: readonly Instruction[]) => all(instructions, "RUN").map((i) => i.args).join("\n");
+/** The build stage with the stages it builds on (toolchain, dependencies). */
+const buildChain = () => effectiveInstructions(dockerfile, "build");
 
 /** `ENV A=1 B=2`, `ENV A 1` and `ARG A=1` -> names (and values). */
 function declaredVariables(instruction: Instruction): [string, string | undefined][] {
@@ -33,13 +38,14 @@ describe("Dockerfile", () => {
     for (const target of RUNTIME_TARGETS) expect(stage(target), target).toBeDefined();
   });
 
-  it("compiles on node:20-bookworm and runs every service on node:20-bookworm-slim", () => {
-    expect(baseImage(dockerfile, "build")).toBe("node:20-bookworm");
-    for (const target of RUNTIME_TARGETS) expect(baseImage(dockerfile, target), target).toBe("node:20-bookworm-slim");
+  it("compiles on node:24-bookworm and runs every service on node:24-bookworm-slim (Node 24 LTS)", () => {
+    expect(baseImage(dockerfile, "build")).toBe("node:24-bookworm");
+    expect(baseImage(dockerfile, "manifests")).toBe("node:24-bookworm");
+    for (const target of RUNTIME_TARGETS) expect(baseImage(dockerfile, target), target).toBe("node:24-bookworm-slim");
   });
 
   it("installs nodegit's build prerequisites in the build stage, every one of which .ci/run installs too", () => {
-    const buildPackages = aptInstalledPackages(runText(stage("build")!.instructions));
+    const buildPackages = aptInstalledPackages(runText(buildChain()));
     expect(buildPackages).toEqual(expect.arrayContaining(NODEGIT_BUILD_PREREQUISITES));
 
     if (!existsSync(repoPath(".ci/run"))) expect.fail(".ci/run does not exist: CI must apt-get install the Dockerfile's build prerequisites");
@@ -55,7 +61,7 @@ describe("Dockerfile", () => {
     const packageManager = (JSON.parse(readFileSync(repoPath("package.json"), "utf8")) as { packageManager: string }).packageManager;
     const version = /^pnpm@(.+)$/.exec(packageManager)?.[1];
     expect(dockerfile.globalArgs.get("PNPM_VERSION")).toBe(version);
-    const build = runText(stage("build")!.instructions);
+    const build = runText(buildChain());
     expect(build).toContain("npm install -g pnpm@${PNPM_VERSION}");
     expect(build).not.toContain("corepack");
     expect(build).toMatch(/pnpm install --frozen-lockfile/);
@@ -74,6 +80,109 @@ describe("Dockerfile", () => {
 
   it("checks in the build stage that the nodegit addon loads", () => {
     expect(runText(stage("build")!.instructions)).toMatch(/require\('nodegit'\)/);
+  });
+
+  it("installs dependencies from the cut-down manifests alone, before any source is copied", () => {
+    expect(runText(stage("manifests")!.instructions)).toContain("node /context/scripts/containers/dependency-manifests.mjs /context /manifests /nodegit");
+    const dependencies = stage("dependencies")!.instructions;
+    expect(stage("dependencies")!.from).toBe("toolchain");
+    expect(all(dependencies, "COPY").map((i) => i.args)).toEqual(["--from=manifests /manifests/ ./"]);
+    expect(runText(dependencies)).toMatch(/pnpm install --frozen-lockfile --ignore-scripts/);
+    // The sources arrive only in the build stage, on top of the installed tree.
+    expect(stage("build")!.from).toBe("dependencies");
+    expect(all(stage("build")!.instructions, "COPY").map((i) => i.args)).toContain(". .");
+  });
+
+  it("compiles nodegit once, in a stage that sees nothing but nodegit's pins, and every production tree reuses the addon", () => {
+    const nodegit = stage("nodegit")!;
+    expect(nodegit.from).toBe("toolchain");
+    expect(all(nodegit.instructions, "COPY").map((i) => i.args)).toEqual(["--from=manifests /nodegit/ ./"]);
+    const installs = (text: string) => [...text.matchAll(/pnpm (?:install|--filter \S+ deploy)[^&\n]*/g)].map((m) => m[0]);
+    // The one place install scripts (nodegit's compile) run...
+    expect(installs(runText(nodegit.instructions)).filter((command) => !command.includes("--ignore-scripts"))).toHaveLength(1);
+    // ...and nowhere on the way to the images.
+    const build = installs(runText(buildChain()));
+    expect(build.length).toBeGreaterThanOrEqual(4);
+    expect(build.filter((command) => !command.includes("--ignore-scripts"))).toEqual([]);
+    expect(all(stage("build")!.instructions, "COPY").map((i) => i.args)).toContain("--from=nodegit /addons/nodegit.node /addons/nodegit.node");
+  });
+
+  describe("scripts/containers/dependency-manifests.mjs", () => {
+    /** Runs the script on a tree of the given files; returns the output tree as { path: text }. */
+    function manifestsOf(files: Record<string, string>): Record<string, string> {
+      const dir = mkdtempSync(path.join(tmpdir(), "ar-manifests-"));
+      try {
+        for (const [file, text] of Object.entries(files)) {
+          mkdirSync(path.dirname(path.join(dir, "src", file)), { recursive: true });
+          writeFileSync(path.join(dir, "src", file), text);
+        }
+        execFileSync(process.execPath, [repoPath("scripts/containers/dependency-manifests.mjs"), ...["src", "out", "nodegit"].map((d) => path.join(dir, d))]);
+        const out: Record<string, string> = {};
+        for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+          const file = path.relative(dir, path.join(entry.parentPath, entry.name));
+          if (entry.isFile() && !file.startsWith("src")) out[file] = readFileSync(path.join(dir, file), "utf8");
+        }
+        return out;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    const lockfile = (nan = "2.22.0-gk.1", zod = "4.1.0") =>
+      [
+        "lockfileVersion: '9.0'",
+        "packages:",
+        "  nodegit@0.28.0-alpha.36:",
+        "    resolution: {integrity: sha512-x}",
+        "snapshots:",
+        `  zod@${zod}: {}`,
+        "  nodegit@0.28.0-alpha.36(bare-buffer@3.7.3)(encoding@0.1.14):",
+        "    dependencies:",
+        `      '@axosoft/nan': ${nan}`,
+        "      node-gyp: 11.5.0",
+        "      tar-fs: 3.1.3(bare-buffer@3.7.3)",
+        "    transitivePeerDependencies:",
+        "      - encoding",
+        "",
+      ].join("\n");
+    const tree = (root: object, worker: object, lock = lockfile()) => ({
+      "package.json": JSON.stringify(root),
+      "pnpm-lock.yaml": lock,
+      "pnpm-workspace.yaml": "packages:\n  - services/*\n",
+      "services/worker/package.json": JSON.stringify(worker),
+      "services/worker/src/main.ts": "export {};\n",
+      "services/worker/node_modules/x/package.json": "{}",
+    });
+    const root = { name: "r", private: true, packageManager: "pnpm@10.34.9", scripts: { test: "vitest" }, engines: { node: ">=24" }, devDependencies: { vitest: "^3" } };
+    const worker = { name: "w", version: "0.1.0", main: "dist/main.js", scripts: { start: "node ." }, dependencies: { nodegit: "0.28.0-alpha.36" } };
+
+    it("keeps the lockfile, the workspace file and each manifest's dependency fields, and no source or node_modules", () => {
+      const out = manifestsOf(tree(root, worker));
+      expect(Object.keys(out).sort()).toEqual(["nodegit/package.json", "out/package.json", "out/pnpm-lock.yaml", "out/pnpm-workspace.yaml", "out/services/worker/package.json"]);
+      expect(JSON.parse(out["out/services/worker/package.json"]!)).toEqual({ name: "w", version: "0.1.0", dependencies: { nodegit: "0.28.0-alpha.36" } });
+      expect(JSON.parse(out["out/package.json"]!)).toEqual({ name: "r", private: true, packageManager: "pnpm@10.34.9", devDependencies: { vitest: "^3" } });
+    });
+
+    it("gives the same output when only scripts, entry points or engines change, and another when a dependency does", () => {
+      const before = manifestsOf(tree(root, worker));
+      const edited = manifestsOf(tree({ ...root, scripts: { test: "other" }, engines: { node: ">=26" } }, { ...worker, main: "dist/x.js", scripts: {} }));
+      expect(edited).toEqual(before);
+      const newDependency = manifestsOf(tree(root, { ...worker, dependencies: { ...worker.dependencies, zod: "^4" } }, lockfile(undefined, "4.2.0")));
+      expect(newDependency).not.toEqual(before);
+      // ...which leaves the nodegit project, and so nodegit's compiled layer, as it was.
+      expect(newDependency["nodegit/package.json"]).toBe(before["nodegit/package.json"]);
+    });
+
+    it("makes a nodegit project pinned as the lockfile pins nodegit and its direct dependencies", () => {
+      const before = manifestsOf(tree(root, worker));
+      expect(JSON.parse(before["nodegit/package.json"]!)).toEqual({
+        name: "agent-runner-nodegit-addon",
+        private: true,
+        dependencies: { nodegit: "0.28.0-alpha.36" },
+        pnpm: { onlyBuiltDependencies: ["nodegit"], overrides: { "@axosoft/nan": "2.22.0-gk.1", "node-gyp": "11.5.0", "tar-fs": "3.1.3" } },
+      });
+      const newNan = manifestsOf(tree(root, worker, lockfile("2.23.0")));
+      expect(newNan["nodegit/package.json"]).not.toBe(before["nodegit/package.json"]);
+    });
   });
 
   it.each(RUNTIME_TARGETS)("runs the %s image as a non-root user under tini, with a node HEALTHCHECK and a CMD", (target) => {

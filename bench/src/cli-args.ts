@@ -7,6 +7,8 @@ export const SCENARIO_NAMES = [
   "worker-memory",
   "trigger-latency",
   "sandbox-startup",
+  "polling-economy",
+  "webhook-trigger",
 ] as const;
 
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];

@@ -33,6 +33,17 @@ export interface Sizes {
   };
   readonly memory: { tasks: number; targets: number; concurrency: number; latencyMs: number; sampleMs: number };
   readonly trigger: { issues: number; spanSeconds: number; pollIntervalSeconds: number };
+  /** Processed issues left open while `tasks` run at 1-s polls; `busyPolls` comments on old issues. */
+  readonly polling: { backlog: number; tasks: number; targets: number; busyPolls: number };
+  /** Issues at random moments with webhooks on; then `downIssues` while the receiver is down for `downSeconds`. */
+  readonly webhooks: {
+    issues: number;
+    spanSeconds: number;
+    pollIntervalSeconds: number;
+    webhookPollIntervalSeconds: number;
+    downSeconds: number;
+    downIssues: number;
+  };
 }
 
 const CONFIGS = [
@@ -50,6 +61,8 @@ export const FULL: Sizes = {
   cloneCost: { commits: 5_000, files: 2_000, fileBytes: 11_000, changeBytes: 2_350, filesPerCommit: 2, tasks: 6, cloneRounds: 2 },
   memory: { tasks: 500, targets: 10, concurrency: 4, latencyMs: 100, sampleMs: 500 },
   trigger: { issues: 24, spanSeconds: 240, pollIntervalSeconds: 30 },
+  polling: { backlog: 1_000, tasks: 50, targets: 5, busyPolls: 5 },
+  webhooks: { issues: 24, spanSeconds: 60, pollIntervalSeconds: 30, webhookPollIntervalSeconds: 60, downSeconds: 60, downIssues: 6 },
 };
 
 export const QUICK: Sizes = {
@@ -60,4 +73,6 @@ export const QUICK: Sizes = {
   cloneCost: { commits: 1_000, files: 400, fileBytes: 8_192, changeBytes: 2_048, filesPerCommit: 2, tasks: 4, cloneRounds: 1 },
   memory: { tasks: 50, targets: 4, concurrency: 4, latencyMs: 100, sampleMs: 200 },
   trigger: { issues: 8, spanSeconds: 20, pollIntervalSeconds: 5 },
+  polling: { backlog: 1_000, tasks: 10, targets: 2, busyPolls: 3 },
+  webhooks: { issues: 8, spanSeconds: 8, pollIntervalSeconds: 5, webhookPollIntervalSeconds: 10, downSeconds: 10, downIssues: 3 },
 };

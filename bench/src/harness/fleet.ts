@@ -29,6 +29,8 @@ export interface FleetOptions {
   readonly workerNodeArgs?: readonly string[];
   /** Where the services' WORKSPACE_DIRs (and logs) go; default the system's temp directory. */
   readonly workspaceRoot?: string;
+  /** More variables for every service (e.g. the poller's webhook settings). */
+  readonly extraEnv?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -80,6 +82,7 @@ export class Fleet {
       WORKSPACE_DIR: workspaceDir,
       LOG_LEVEL: o.logLevel ?? process.env["BENCH_SERVICE_LOG_LEVEL"] ?? "warn",
       GITHUB_WRITES_PER_MINUTE: String(o.writesPerMinute ?? 0),
+      ...o.extraEnv,
     };
   }
 

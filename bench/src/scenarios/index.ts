@@ -7,6 +7,8 @@ import { throttledCeiling } from "./throttled-ceiling.js";
 import { throughputScaling } from "./throughput-scaling.js";
 import { triggerLatency } from "./trigger-latency.js";
 import { sandboxStartup } from "./sandbox-startup.js";
+import { pollingEconomy } from "./polling-economy.js";
+import { webhookTrigger } from "./webhook-trigger.js";
 import { workerMemory } from "./worker-memory.js";
 
 export const SCENARIOS: Record<ScenarioName, Scenario> = {
@@ -18,4 +20,6 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
   "worker-memory": workerMemory,
   "trigger-latency": triggerLatency,
   "sandbox-startup": sandboxStartup,
+  "polling-economy": pollingEconomy,
+  "webhook-trigger": webhookTrigger,
 };

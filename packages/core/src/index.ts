@@ -20,5 +20,6 @@ export * from "./ports/git-workspace.js";
 export * from "./ports/task-queue.js";
 export * from "./ports/task-processor.js";
 export * from "./ports/push-ledger.js";
+export * from "./ports/task-runs.js";
 export * from "./secrets/scrub-secrets.js";
 export * from "./time/sleep.js";

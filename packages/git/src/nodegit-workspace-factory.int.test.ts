@@ -100,12 +100,10 @@ describe("NodegitWorkspaceFactory without a cache", () => {
     await workspace.push("feature");
 
     expect(workspace.remoteBranches().get("feature")).toBe(first);
-    expect(await workspace.commitsAheadOfDefault("feature")).toEqual([
-      { sha: second, message: "Second" },
-      { sha: first, message: "someone else adds one.txt\n" },
-    ]);
-    expect(await workspace.commitsAheadOfDefault("main")).toEqual([]);
-    expect(await workspace.commitsAheadOfDefault("no-such-branch")).toEqual([]);
+    // The push built on the remote branch: both commits are on it, newest first.
+    const ahead = await git(["log", "--format=%H %s", "refs/remotes/origin/main..refs/remotes/origin/feature"], workspace.dir);
+    expect(ahead.trim().split("\n")).toEqual([`${second} Second`, `${first} someone else adds one.txt`]);
+    expect((await serverBranches(repo.name)).get("feature")).toBe(second);
   });
 
   it("checks out a new branch with a working tree matching the source branch exactly", async () => {

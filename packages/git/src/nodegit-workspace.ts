@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import NodeGit from "nodegit";
-import type { CommitInfo, DisposeOptions, GitAuthor, GitWorkspace } from "@agent-runner/core";
+import type { DisposeOptions, GitAuthor, GitWorkspace } from "@agent-runner/core";
 import type { MirrorCacheLogger } from "./nodegit-mirror-cache.js";
 import { runRemoteOperation } from "./nodegit-remote-operation.js";
 import { PUSH_NETWORK_OPTIONS, remoteForUrl } from "./remote-by-url.js";
@@ -11,10 +11,6 @@ const REMOTE_PREFIX = `refs/remotes/${REMOTE}/`;
 /** libgit2 checkout strategy bits (git2/checkout.h). */
 const CHECKOUT_FORCE = 1 << 1;
 const CHECKOUT_REMOVE_UNTRACKED = 1 << 5;
-/** libgit2 revwalk sort bits (git2/revwalk.h). */
-const SORT_TOPOLOGICAL = 1 << 0;
-const SORT_TIME = 1 << 1;
-const ITEROVER = -31;
 /** libgit2 status option bits (git2/status.h). */
 const STATUS_INCLUDE_UNTRACKED = 1 << 0;
 const STATUS_RECURSE_UNTRACKED_DIRS = 1 << 4;
@@ -64,24 +60,6 @@ export class NodegitWorkspace implements GitWorkspace {
 
   remoteBranches(): ReadonlyMap<string, string> {
     return this.branchesAtCheckout;
-  }
-
-  async commitsAheadOfDefault(branch: string): Promise<CommitInfo[]> {
-    await this.restoreConfig();
-    const tip = await this.remoteTip(branch);
-    // A branch the remote does not have has nothing ahead of anything.
-    if (tip === undefined) return [];
-    const walker = this.repo.createRevWalk();
-    walker.sorting(SORT_TOPOLOGICAL | SORT_TIME);
-    walker.push(tip);
-    const base = await this.remoteTip(this.defaultBranch);
-    if (base !== undefined) walker.hide(base);
-    const commits: CommitInfo[] = [];
-    for (let oid = await nextOid(walker); oid !== undefined; oid = await nextOid(walker)) {
-      const commit = await this.repo.getCommit(oid);
-      commits.push({ sha: oid.tostrS(), message: commit.message() });
-    }
-    return commits;
   }
 
   async checkoutNewBranch(branch: string, from: string): Promise<void> {
@@ -179,15 +157,6 @@ async function readRemoteBranches(repo: NodeGit.Repository): Promise<ReadonlyMap
     branches.set(branch, ref.target().tostrS());
   }
   return branches;
-}
-
-async function nextOid(walker: NodeGit.Revwalk): Promise<NodeGit.Oid | undefined> {
-  try {
-    return await walker.next();
-  } catch (error) {
-    if ((error as { errno?: unknown }).errno === ITEROVER) return undefined;
-    throw error;
-  }
 }
 
 /** The branch name ends up in a refspec: a ":" or a leading "+" would change what gets pushed. */

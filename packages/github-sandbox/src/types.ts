@@ -311,6 +311,8 @@ export interface CreateIssueInput {
   /** Override of the derived author_association. */
   authorAssociation?: AuthorAssociation;
   state?: "open" | "closed";
+  /** When it was opened and last updated (default now): seeds a history of old issues. */
+  openedAt?: Date;
 }
 
 export interface UpdateIssueInput {

@@ -48,4 +48,23 @@ describe("the Octokit adapter against the sandbox", () => {
     const input = { title: "x", body: "x", head: "no-such-branch", base: "main" };
     await expect(client(sandbox.tokens.owner).createPull({ owner: "acme", repo: "target" }, input)).rejects.toBeInstanceOf(GitHubApiError);
   });
+
+  it("lists labelled issues conditionally, and only those updated since a time when asked", async () => {
+    const dispatch = { owner: "acme", repo: "dispatch" };
+    await sandbox.admin.createRepo({ owner: "acme", name: "dispatch" });
+    for (let i = 0; i < 3; i++) sandbox.admin.createIssue("acme", "dispatch", { title: `t${i}`, labels: ["copilot-agent"] });
+    sandbox.admin.createIssue("acme", "dispatch", { title: "unlabelled" });
+    const owner = client(sandbox.tokens.owner);
+    const all = await owner.listOpenIssuesWithLabel(dispatch, "copilot-agent");
+    expect(all.status === "modified" ? all.issues.map((i) => i.title).sort() : []).toEqual(["t0", "t1", "t2"]);
+    const etag = all.status === "modified" ? all.etag : undefined;
+    expect(await owner.listOpenIssuesWithLabel(dispatch, "copilot-agent", { etag })).toEqual({ status: "not_modified" });
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect(await owner.listOpenIssuesWithLabel(dispatch, "copilot-agent", { since: future, etag })).toMatchObject({ status: "modified", issues: [] });
+    const past = new Date(Date.now() - 3_600_000).toISOString();
+    const since = await owner.listOpenIssuesWithLabel(dispatch, "copilot-agent", { since: past });
+    expect(since.status === "modified" ? since.issues : []).toHaveLength(3);
+    const query = sandbox.admin.requestLog().filter((e) => e.route === "GET /repos/{owner}/{repo}/issues").at(-1);
+    expect(query?.query).toContain(`since=${encodeURIComponent(past)}`);
+  });
 });

@@ -11,11 +11,13 @@ import type {
   DispatchIssue,
   GitHubClient,
   IssueComment,
+  ListIssuesOptions,
   ListIssuesResult,
   PullRequest,
   RepoLookup,
 } from "@agent-runner/core";
 import type { GitHubRequestObserver, WriteBudget } from "@agent-runner/core";
+import { toDispatchIssue } from "./api-issue.js";
 
 export interface OctokitGitHubClientOptions {
   readonly token: string;
@@ -71,7 +73,8 @@ export class OctokitGitHubClient implements GitHubClient {
     };
   }
 
-  async listOpenIssuesWithLabel(repo: RepoRef, label: string, etag?: string): Promise<ListIssuesResult> {
+  async listOpenIssuesWithLabel(repo: RepoRef, label: string, options: ListIssuesOptions = {}): Promise<ListIssuesResult> {
+    const { etag, since } = options;
     const issues: DispatchIssue[] = [];
     let firstEtag: string | undefined;
     for (let page = 1; ; page++) {
@@ -82,9 +85,12 @@ export class OctokitGitHubClient implements GitHubClient {
           state: "open",
           labels: label,
           // Most recently updated first: any new or changed issue changes page 1 and so its ETag,
-          // which lets one conditional request stand for the whole list.
+          // which lets one conditional request stand for the whole list. An issue updated while
+          // later pages are read moves to page 1 (read already) and shifts the rest down: it can
+          // be seen twice but never skipped among those older, and the caller's next `since` finds it.
           sort: "updated",
           direction: "desc",
+          ...(since === undefined ? {} : { since }),
           per_page: 100,
           page,
           headers: page === 1 && etag !== undefined ? { "if-none-match": etag } : {},
@@ -129,6 +135,14 @@ export class OctokitGitHubClient implements GitHubClient {
         // checks for its marker before posting again instead.
         request: { retries: 0 },
       }),
+    );
+    return toComment(data);
+  }
+
+  async updateIssueComment(repo: RepoRef, commentId: number, body: string): Promise<IssueComment> {
+    // An edit repeated after a lost response writes the same body again: safe to retry.
+    const { data } = await this.call("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", () =>
+      this.octokit.rest.issues.updateComment({ owner: repo.owner, repo: repo.repo, comment_id: commentId, body: this.public(body) }),
     );
     return toComment(data);
   }
@@ -332,34 +346,8 @@ function stringHeader(headers: Record<string, unknown> | undefined, name: string
   return typeof value === "string" ? value : undefined;
 }
 
-interface ApiIssue {
-  number: number;
-  title: string;
-  body?: string | null;
-  html_url: string;
-  labels: (string | { name?: string })[];
-  user: { login: string } | null;
-  author_association?: string;
-  pull_request?: unknown;
-  updated_at: string;
-}
-
-function toDispatchIssue(item: ApiIssue): DispatchIssue {
-  return {
-    number: item.number,
-    title: item.title,
-    body: item.body ?? null,
-    htmlUrl: item.html_url,
-    labels: item.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter((n) => n !== ""),
-    authorLogin: item.user?.login,
-    authorAssociation: item.author_association ?? "NONE",
-    isPullRequest: item.pull_request !== undefined && item.pull_request !== null,
-    updatedAt: item.updated_at,
-  };
-}
-
-function toComment(c: { id: number; body?: string; user: { login: string } | null; html_url: string }): IssueComment {
-  return { id: c.id, body: c.body ?? "", authorLogin: c.user?.login, htmlUrl: c.html_url };
+function toComment(c: { id: number; body?: string; user: { login: string } | null; html_url: string; author_association?: string }): IssueComment {
+  return { id: c.id, body: c.body ?? "", authorLogin: c.user?.login, htmlUrl: c.html_url, authorAssociation: c.author_association };
 }
 
 function toPull(p: {

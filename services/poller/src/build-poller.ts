@@ -1,42 +1,99 @@
 import {
   buildServiceFoundation,
   redisAnswers,
+  RedisCancellationLedger,
+  RedisTaskRuns,
   startOpsServer,
   type Logger,
   type OpsServer,
 } from "@agent-runner/runtime";
+import { OctokitWebhookGateway } from "@agent-runner/github";
 import { RedisAnswerLedger } from "./answer-ledger.js";
+import { RedisDeliveryLedger } from "./delivery-ledger.js";
 import { DispatchPoller } from "./dispatch-poller.js";
+import { ListingWindow } from "./listing-window.js";
+import { pollInterval } from "./poll-interval.js";
 import { PollLoop } from "./poll-loop.js";
+import { CommentCommands } from "./comment-commands.js";
+import { TaskCanceller } from "./task-canceller.js";
+import { TaskTracker } from "./task-tracker.js";
 import type { PollerConfig } from "./poller-config.js";
 import { createPollerMetrics } from "./poller-metrics.js";
+import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
 
 export interface PollerService {
   readonly ops: OpsServer;
   readonly loop: PollLoop;
+  /** Cancels a task's current run: what an `issues` closed / unlabeled event calls. */
+  readonly canceller: TaskCanceller;
+  /** Acts on an `issue_comment` event's comment: `/agent retry`, `/agent cancel` (see DispatchPoller.handleComment). */
+  readonly poller: DispatchPoller;
+  /** The webhook receiver, when GITHUB_WEBHOOK_SECRET and WEBHOOK_PORT are set. */
+  readonly webhooks: WebhookReceiver | undefined;
   stop(): Promise<void>;
 }
+
 
 /** Wires the poller from a loaded config: every dependency is built here and passed down. */
 export async function startPollerService(config: PollerConfig, log: Logger, fetchImpl?: typeof fetch): Promise<PollerService> {
   const { registry, redis, queue, github } = buildServiceFoundation(config, log, fetchImpl === undefined ? {} : { fetch: fetchImpl });
   const metrics = createPollerMetrics(registry);
+  const ledger = new RedisAnswerLedger(redis, config.queuePrefix);
+  const runs = new RedisTaskRuns(redis, config.queuePrefix);
+  const cancels = new RedisCancellationLedger(redis, config.queuePrefix);
+  const canceller = new TaskCanceller({
+    github,
+    queue,
+    runs,
+    cancels,
+    ledger,
+    dispatchRepo: config.dispatchRepo,
+    dispatchLabel: config.dispatchLabel,
+    commandPrefix: config.commandPrefix,
+    log,
+  });
+  const policy = {
+    dispatchRepo: config.dispatchRepo,
+    processedLabel: config.processedLabel,
+    allowedTargetRepos: config.allowedTargetRepos,
+    trustedAuthorAssociations: config.trustedAuthorAssociations,
+    trustedAuthors: config.trustedAuthors,
+  };
+  const tracker = new TaskTracker({ runs, queue, cancels, canceller, log });
   const poller = new DispatchPoller({
     github,
     queue,
-    ledger: new RedisAnswerLedger(redis, config.queuePrefix),
-    policy: {
-      dispatchRepo: config.dispatchRepo,
-      processedLabel: config.processedLabel,
-      allowedTargetRepos: config.allowedTargetRepos,
-      trustedAuthorAssociations: config.trustedAuthorAssociations,
-      trustedAuthors: config.trustedAuthors,
-    },
+    ledger,
+    policy,
     dispatchLabel: config.dispatchLabel,
+    tracker,
+    commands: new CommentCommands({ github, queue, runs, tracker, canceller, ledger, policy, prefix: config.commandPrefix, log }),
+    window: new ListingWindow({ sweepIntervalMs: config.fullSweepIntervalMs }),
     metrics,
     log,
   });
-  const loop = new PollLoop(poller, { intervalMs: config.pollIntervalMs, log, metrics });
+  const webhook = config.webhook;
+  const receiver =
+    webhook === undefined
+      ? undefined
+      : await startWebhookReceiver({
+          port: webhook.port,
+          gateway: new OctokitWebhookGateway(webhook.secret),
+          deliveries: new RedisDeliveryLedger(redis, config.queuePrefix),
+          dispatchRepo: config.dispatchRepo,
+          dispatchLabel: config.dispatchLabel,
+          offer: (issues) => poller.offer(issues, "event"),
+          metrics,
+          log,
+        });
+  const loop = new PollLoop(poller, {
+    intervalMs: config.pollIntervalMs,
+    // While deliveries arrive, polls are the safety net and can be rarer.
+    currentIntervalMs: () =>
+      pollInterval({ pollMs: config.pollIntervalMs, webhookPollMs: webhook?.pollIntervalMs, lastDeliveryAt: receiver?.lastVerifiedAt() }),
+    log,
+    metrics,
+  });
   const ops = await startOpsServer({
     port: config.port,
     registry,
@@ -56,7 +113,11 @@ export async function startPollerService(config: PollerConfig, log: Logger, fetc
   return {
     ops,
     loop,
+    canceller,
+    poller,
+    webhooks: receiver,
     async stop() {
+      await receiver?.close();
       await loop.stop();
       await ops.close();
       await queue.close();

@@ -5,6 +5,7 @@ import { FakeGitHubClient } from "@agent-runner/core/testing";
 import { FakeTaskQueue } from "@agent-runner/core/testing";
 import type { AnswerLedger } from "./answer-ledger.js";
 import { DispatchPoller } from "./dispatch-poller.js";
+import { ListingWindow } from "./listing-window.js";
 import type { PollerMetrics } from "./poller-metrics.js";
 
 class MemoryLedger implements AnswerLedger {
@@ -25,10 +26,13 @@ const noMetrics: PollerMetrics = {
   enqueued: () => undefined,
   duplicates: () => undefined,
   rejected: () => undefined,
+  found: () => undefined,
+  delivery: () => undefined,
 };
 
 function setup(ledger: AnswerLedger = new MemoryLedger()) {
   const github = new FakeGitHubClient();
+  const clock = { now: Date.parse("2026-01-01T00:00:00Z") };
   const queue = new FakeTaskQueue();
   const poller = new DispatchPoller({
     github,
@@ -42,11 +46,17 @@ function setup(ledger: AnswerLedger = new MemoryLedger()) {
       trustedAuthors: [],
     },
     dispatchLabel: "copilot-agent",
+    window: new ListingWindow({ sweepIntervalMs: 3_600_000, now: () => clock.now }),
     metrics: noMetrics,
     log: createLogger({ level: "silent", service: "test", secrets: [] }),
     now: () => new Date("2026-01-01T00:00:00Z"),
   });
-  return { github, queue, poller };
+  return { github, queue, poller, clock };
+}
+
+/** What a comment, an edit or a label does to an issue on GitHub. */
+function touch(issue: { updatedAt: string }, at: string): void {
+  issue.updatedAt = at;
 }
 
 const body = (id: string) => `<!-- agent_task_metadata {"task_id": "${id}"} -->\n## Instruction\nGo\nTarget Repository: acme/target`;
@@ -70,11 +80,52 @@ describe("DispatchPoller", () => {
     });
   });
 
-  it("sends a conditional request on the next poll and does nothing when nothing changed", async () => {
+  it("sends conditional requests once the window is open and does nothing when nothing changed", async () => {
     const { github, poller } = setup();
     github.addIssue("acme/dispatch", { title: "T", body: body("task-1"), labels: ["copilot-agent"] });
+    expect(await poller.pollOnce()).toMatchObject({ mode: "sweep", status: "modified" });
+    expect(await poller.pollOnce()).toMatchObject({ mode: "incremental", status: "modified" });
+    expect(await poller.pollOnce()).toMatchObject({ mode: "incremental", status: "not_modified" });
+    expect(await poller.pollOnce()).toMatchObject({ mode: "incremental", status: "not_modified" });
+  });
+
+  it("after the start-up sweep asks only for issues updated since the newest one seen, and sees only those", async () => {
+    const { github, queue, poller } = setup();
+    for (let i = 0; i < 30; i++) {
+      const old = github.addIssue("acme/dispatch", { title: `done ${i}`, body: body(`old-${i}`), labels: ["copilot-agent", "processed"] });
+      touch(old, `2025-12-${String(i + 1).padStart(2, "0")}T00:00:00Z`);
+    }
+    const sweep = await poller.pollOnce();
+    expect(sweep).toMatchObject({ mode: "sweep", seen: 30, skipped: 30 });
+    const fresh = github.addIssue("acme/dispatch", { title: "new", body: body("new-1"), labels: ["copilot-agent"] });
+    touch(fresh, "2026-01-01T00:05:00Z");
+    // The newest old issue stays in the window (the margin); the 29 before it are not asked for.
+    expect(await poller.pollOnce()).toMatchObject({ mode: "incremental", seen: 2, enqueued: 1, skipped: 1 });
+    expect(github.listings.map((l) => l.since)).toEqual([undefined, "2025-12-29T23:59:00Z"]);
+    expect(queue.jobs.has("new-1")).toBe(true);
+  });
+
+  it("lists again, still incrementally, when anyone comments on an old issue", async () => {
+    const { github, poller } = setup();
+    const old = github.addIssue("acme/dispatch", { title: "done", body: body("old-1"), labels: ["copilot-agent", "processed"] });
+    touch(old, "2026-01-01T00:00:00Z");
+    await poller.pollOnce();
     await poller.pollOnce();
     expect((await poller.pollOnce()).status).toBe("not_modified");
+    github.addIssue("acme/dispatch", { title: "elsewhere", labels: ["other"] });
+    touch(old, "2026-01-01T00:07:00Z");
+    expect(await poller.pollOnce()).toMatchObject({ mode: "incremental", status: "modified", seen: 1, skipped: 1 });
+    expect(github.listings.every((l, i) => i === 0 || l.since === "2025-12-31T23:59:00Z")).toBe(true);
+  });
+
+  it("sweeps every open labelled issue again once the sweep interval has passed", async () => {
+    const { github, poller, clock } = setup();
+    github.addIssue("acme/dispatch", { title: "T", body: body("task-1"), labels: ["copilot-agent"] });
+    await poller.pollOnce();
+    await poller.pollOnce();
+    clock.now += 3_600_000;
+    expect(await poller.pollOnce()).toMatchObject({ mode: "sweep" });
+    expect(github.listings.at(-1)?.since).toBeUndefined();
   });
 
   it("counts a task offered twice as a duplicate", async () => {

@@ -54,7 +54,16 @@ export function decideIssue(issue: DispatchIssue, policy: IssuePolicy): IssueDec
 }
 
 function isTrusted(issue: DispatchIssue, policy: IssuePolicy): boolean {
-  if (policy.trustedAuthorAssociations.includes(issue.authorAssociation.toUpperCase())) return true;
-  const login = issue.authorLogin?.toLowerCase();
-  return login !== undefined && policy.trustedAuthors.includes(login);
+  return isTrustedActor(issue.authorLogin, issue.authorAssociation, policy);
+}
+
+/** The one trust rule, for issue authors and commenters alike: a trusted association or a listed login. */
+export function isTrustedActor(
+  login: string | undefined,
+  association: string | undefined,
+  policy: Pick<IssuePolicy, "trustedAuthorAssociations" | "trustedAuthors">,
+): boolean {
+  if (association !== undefined && policy.trustedAuthorAssociations.includes(association.toUpperCase())) return true;
+  const lower = login?.toLowerCase();
+  return lower !== undefined && policy.trustedAuthors.includes(lower);
 }

@@ -5,6 +5,8 @@ import type { PollerMetrics } from "./poller-metrics.js";
 
 export interface PollLoopOptions {
   readonly intervalMs: number;
+  /** The pause before the next poll when it varies (longer while webhook deliveries arrive); default intervalMs. */
+  readonly currentIntervalMs?: () => number;
   /** Longest pause after failures or rate limits. */
   readonly maxBackoffMs?: number;
   readonly log: Logger;
@@ -37,7 +39,8 @@ export class PollLoop {
 
   /** Healthy when a poll succeeded within three intervals (or the loop is younger than that). */
   isFresh(now = Date.now()): boolean {
-    const horizon = Math.max(this.options.intervalMs * 3, 60_000);
+    const interval = Math.max(this.options.intervalMs, this.options.currentIntervalMs?.() ?? 0);
+    const horizon = Math.max(interval * 3, 60_000);
     return now - (this.lastSuccessAt ?? this.startedAt) < horizon;
   }
 
@@ -46,7 +49,8 @@ export class PollLoop {
     const signal = this.controller.signal;
     while (!signal.aborted) {
       const started = performance.now();
-      let waitMs = this.options.intervalMs;
+      const intervalMs = this.options.currentIntervalMs?.() ?? this.options.intervalMs;
+      let waitMs = intervalMs;
       try {
         const summary = await this.poller.pollOnce();
         this.options.metrics.poll(summary.status, (performance.now() - started) / 1000);
@@ -57,7 +61,7 @@ export class PollLoop {
         failures++;
         this.options.metrics.poll("error", (performance.now() - started) / 1000);
         const verdict = classifyError(error);
-        const backoff = Math.min(this.options.intervalMs * 2 ** (failures - 1), this.options.maxBackoffMs ?? 5 * 60_000);
+        const backoff = Math.min(intervalMs * 2 ** (failures - 1), this.options.maxBackoffMs ?? 5 * 60_000);
         waitMs = verdict.kind === "rate_limited" ? Math.max(verdict.retryAfterMs ?? backoff, 1000) : backoff;
         this.options.log.error({ err: error, verdict, failures, retryInMs: waitMs }, "poll failed");
       }

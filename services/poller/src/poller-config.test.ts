@@ -12,6 +12,7 @@ describe("the poller configuration", () => {
       service: "poller",
       dispatchLabel: "copilot-agent",
       pollIntervalMs: 30_000,
+      fullSweepIntervalMs: 3_600_000,
       trustedAuthorAssociations: ["OWNER", "MEMBER", "COLLABORATOR"],
       trustedAuthors: [],
       allowedTargetRepos: ["acme/*"],
@@ -25,12 +26,14 @@ describe("the poller configuration", () => {
       TRUSTED_AUTHOR_ASSOCIATIONS: "owner, member",
       TRUSTED_AUTHORS: "Alice,BOB",
       POLL_INTERVAL_SECONDS: "5",
+      FULL_SWEEP_INTERVAL_SECONDS: "600",
       DISPATCH_LABEL: "agents",
     });
     expect(config).toMatchObject({
       trustedAuthorAssociations: ["OWNER", "MEMBER"],
       trustedAuthors: ["alice", "bob"],
       pollIntervalMs: 5_000,
+      fullSweepIntervalMs: 600_000,
       dispatchLabel: "agents",
     });
   });
@@ -38,10 +41,27 @@ describe("the poller configuration", () => {
   it.each([
     ["POLL_INTERVAL_SECONDS is 'abc'", { ...BASE, POLL_INTERVAL_SECONDS: "abc" }, "POLL_INTERVAL_SECONDS"],
     ["POLL_INTERVAL_SECONDS is 1.5", { ...BASE, POLL_INTERVAL_SECONDS: "1.5" }, "POLL_INTERVAL_SECONDS"],
+    ["FULL_SWEEP_INTERVAL_SECONDS is 0", { ...BASE, FULL_SWEEP_INTERVAL_SECONDS: "0" }, "FULL_SWEEP_INTERVAL_SECONDS"],
     ["DISPATCH_LABEL is blank", { ...BASE, DISPATCH_LABEL: "  " }, "DISPATCH_LABEL"],
   ])("fails naming the variable when %s", (_name, env, expected) => {
     expect(() => loadConfig(pollerConfigSchema, env)).toThrow(ConfigError);
     expect(() => loadConfig(pollerConfigSchema, env)).toThrow(expected);
+  });
+
+  it("turns webhooks on when both the secret and the port are set, and keeps the secret for scrubbing", () => {
+    const secret = ["whsec", "0123456789abcdef"].join("_");
+    const config = loadConfig(pollerConfigSchema, { ...BASE, GITHUB_WEBHOOK_SECRET: secret, WEBHOOK_PORT: "8080", WEBHOOK_POLL_INTERVAL_SECONDS: "600" });
+    expect(config.webhook).toEqual({ secret, port: 8080, pollIntervalMs: 600_000 });
+    expect(config.extraSecrets).toEqual([secret]);
+    expect(loadConfig(pollerConfigSchema, { ...BASE }).webhook).toBeUndefined();
+  });
+
+  it.each([
+    ["only the secret is set", { GITHUB_WEBHOOK_SECRET: "0123456789abcdef0" }, "WEBHOOK_PORT"],
+    ["only the port is set", { WEBHOOK_PORT: "8080" }, "GITHUB_WEBHOOK_SECRET"],
+    ["the secret is short", { GITHUB_WEBHOOK_SECRET: "short", WEBHOOK_PORT: "8080" }, "GITHUB_WEBHOOK_SECRET"],
+  ])("refuses a half-configured webhook when %s", (_name, extra, expected) => {
+    expect(() => loadConfig(pollerConfigSchema, { ...BASE, ...extra })).toThrow(expected);
   });
 
   it("ignores the worker's variables, since both services share one .env", () => {

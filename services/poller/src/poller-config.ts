@@ -6,19 +6,39 @@ export const pollerEnvShape = {
   ...commonEnvShape,
   DISPATCH_LABEL: z.string().trim().min(1).default("copilot-agent"),
   POLL_INTERVAL_SECONDS: positiveInt(30),
+  FULL_SWEEP_INTERVAL_SECONDS: positiveInt(3600),
   TRUSTED_AUTHOR_ASSOCIATIONS: commaList("OWNER,MEMBER,COLLABORATOR").transform((list) => list.map((a) => a.toUpperCase())),
   TRUSTED_AUTHORS: commaList().transform((list) => list.map((a) => a.toLowerCase())),
+  /** What starts a command comment on a dispatch issue: `<prefix> retry`, `<prefix> cancel`. */
+  COMMAND_PREFIX: z.string().trim().regex(/^\S+$/, "must be one word").default("/agent"),
+  GITHUB_WEBHOOK_SECRET: z.string().trim().min(16, "must be at least 16 characters").optional(),
+  WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  WEBHOOK_POLL_INTERVAL_SECONDS: positiveInt(300),
 };
 
 export const pollerConfigSchema = z
   .object(pollerEnvShape)
   .superRefine(checkCommonEnv)
+  .superRefine((env, ctx) => {
+    if ((env.GITHUB_WEBHOOK_SECRET === undefined) !== (env.WEBHOOK_PORT === undefined)) {
+      const missing = env.GITHUB_WEBHOOK_SECRET === undefined ? "GITHUB_WEBHOOK_SECRET" : "WEBHOOK_PORT";
+      ctx.addIssue({ code: "custom", path: [missing], message: "GITHUB_WEBHOOK_SECRET and WEBHOOK_PORT must be set together" });
+    }
+  })
   .transform((env, ctx) => ({
     ...commonSettings(env, "poller", ctx),
     dispatchLabel: env.DISPATCH_LABEL,
     pollIntervalMs: env.POLL_INTERVAL_SECONDS * 1000,
+    fullSweepIntervalMs: env.FULL_SWEEP_INTERVAL_SECONDS * 1000,
     trustedAuthorAssociations: env.TRUSTED_AUTHOR_ASSOCIATIONS,
     trustedAuthors: env.TRUSTED_AUTHORS,
+    commandPrefix: env.COMMAND_PREFIX,
+    webhook:
+      env.GITHUB_WEBHOOK_SECRET !== undefined && env.WEBHOOK_PORT !== undefined
+        ? { secret: env.GITHUB_WEBHOOK_SECRET, port: env.WEBHOOK_PORT, pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_SECONDS * 1000 }
+        : undefined,
+    /** Scrubbed from every log line like the token. */
+    extraSecrets: env.GITHUB_WEBHOOK_SECRET === undefined ? [] : [env.GITHUB_WEBHOOK_SECRET],
   }));
 
 export type PollerConfig = DeepReadonly<z.output<typeof pollerConfigSchema>>;

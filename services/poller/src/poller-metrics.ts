@@ -9,8 +9,23 @@ export const POLLER_METRICS = {
   enqueued: { name: "agent_runner_tasks_enqueued_total", type: "counter" },
   duplicates: { name: "agent_runner_duplicate_tasks_skipped_total", type: "counter" },
   invalid: { name: "agent_runner_invalid_issues_total", type: "counter" },
+  found: { name: "agent_runner_tasks_found_total", type: "counter" },
+  deliveries: { name: "agent_runner_webhook_deliveries_total", type: "counter" },
+  signatureFailures: { name: "agent_runner_webhook_signature_failures_total", type: "counter" },
 } as const;
 
+/** What the receiver did with one delivery. */
+export type DeliveryOutcome =
+  | "accepted"
+  | "ignored"
+  | "duplicate"
+  | "bad_signature"
+  | "too_large"
+  | "malformed"
+  | "overloaded";
+
+
+const KNOWN_EVENTS = new Set(["issues", "issue_comment", "ping"]);
 
 export interface PollerMetrics {
   poll(outcome: "modified" | "not_modified" | "error", seconds: number): void;
@@ -18,6 +33,9 @@ export interface PollerMetrics {
   enqueued(count: number): void;
   duplicates(count: number): void;
   rejected(reason: string): void;
+  /** Tasks enqueued, by the path that found them first. */
+  found(path: "event" | "poll", count: number): void;
+  delivery(event: string, outcome: DeliveryOutcome): void;
 }
 
 export function createPollerMetrics(registry: Registry): PollerMetrics {
@@ -59,6 +77,25 @@ export function createPollerMetrics(registry: Registry): PollerMetrics {
     labelNames: ["reason"] as const,
     registers: [registry],
   });
+  const found = new Counter({
+    name: POLLER_METRICS.found.name,
+    help: "Tasks enqueued, by the path that found them first (event: a webhook delivery; poll: a listing)",
+    labelNames: ["path"] as const,
+    registers: [registry],
+  });
+  const deliveries = new Counter({
+    name: POLLER_METRICS.deliveries.name,
+    help: "Webhook deliveries received, by event and outcome",
+    labelNames: ["event", "outcome"] as const,
+    registers: [registry],
+  });
+  const signatureFailures = new Counter({
+    name: POLLER_METRICS.signatureFailures.name,
+    help: "Webhook deliveries refused for a missing or wrong X-Hub-Signature-256",
+    registers: [registry],
+  });
+  for (const path of ["event", "poll"]) found.inc({ path }, 0);
+  signatureFailures.inc(0);
   // Pre-create the outcome series so dashboards and alerts see zeros, not gaps.
   for (const outcome of ["modified", "not_modified", "error"]) polls.inc({ outcome }, 0);
   return {
@@ -71,5 +108,11 @@ export function createPollerMetrics(registry: Registry): PollerMetrics {
     enqueued: (count) => enqueued.inc(count),
     duplicates: (count) => duplicates.inc(count),
     rejected: (reason) => invalid.inc({ reason }),
+    found: (path, count) => found.inc({ path }, count),
+    delivery(event, outcome) {
+      // The event name comes from a request header: only known names become label values.
+      deliveries.inc({ event: KNOWN_EVENTS.has(event) ? event : "other", outcome });
+      if (outcome === "bad_signature") signatureFailures.inc();
+    },
   };
 }

@@ -3,6 +3,7 @@ import {
   BullMqTaskWorker,
   DEFAULT_BACKOFF_MS,
   buildServiceFoundation,
+  RedisCancellationLedger,
   RedisPushLedger,
   redisAnswers,
   startOpsServer,
@@ -21,6 +22,8 @@ import { RepoInfoCache } from "./repo-info-cache.js";
 import type { WorkerConfig } from "./worker-config.js";
 import { createWorkerMetrics } from "./worker-metrics.js";
 
+const DEFAULT_CANCEL_CHECK_MS = 2_000;
+
 export interface WorkerService {
   readonly ops: OpsServer;
   readonly stopDeadlineMs: number;
@@ -35,6 +38,8 @@ export interface WorkerOverrides {
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
   readonly retryBaseMs?: number;
+  /** How often a running job reads its cancel flag (default 2 s). */
+  readonly cancelCheckMs?: number;
 }
 
 /** Wires one worker process from its config. */
@@ -107,6 +112,7 @@ async function buildDeps(
     github,
     runner: new RunnerIdentity(await github.getAuthenticatedLogin()),
     pushes: new RedisPushLedger(redis, config.queuePrefix),
+    cancels: new RedisCancellationLedger(redis, config.queuePrefix),
     git: new NodegitWorkspaceFactory({
       token: config.githubToken,
       cacheDir: path.join(config.workspaceDir, "mirrors"),
@@ -123,6 +129,7 @@ async function buildDeps(
       agentEmail: config.agentEmail,
       allowedTargetRepos: config.allowedTargetRepos,
       workspaceDir: config.workspaceDir,
+      cancelCheckMs: overrides.cancelCheckMs ?? DEFAULT_CANCEL_CHECK_MS,
     },
     metrics,
     log,

@@ -3,15 +3,23 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  ChangeFailedError,
   GitHubApiError,
   PermanentTaskError,
   RepoNotFoundError,
   TargetNotAllowedError,
+  TaskCancelledError,
   type PushLedger,
   type TaskJob,
 } from "@agent-runner/core";
 import { createLogger, type TaskJobContext } from "@agent-runner/runtime";
-import { FakeGitHubClient, FakeGitWorkspaceFactory, FakeRemote, MemoryPushLedger } from "@agent-runner/core/testing";
+import {
+  FakeGitHubClient,
+  FakeGitWorkspaceFactory,
+  FakeRemote,
+  MemoryCancellationLedger,
+  MemoryPushLedger,
+} from "@agent-runner/core/testing";
 import { TraceTaskHandler } from "./change/trace-task-handler.js";
 import type { TaskHandler } from "./change/task-handler.js";
 import { RunnerIdentity } from "./attempt/runner-identity.js";
@@ -30,10 +38,12 @@ describe("processTask", () => {
   let issueNumber: number;
   let metrics: RecordingMetrics;
   let pushes: MemoryPushLedger;
+  let cancels: MemoryCancellationLedger;
 
   beforeEach(async () => {
     metrics = new RecordingMetrics();
     pushes = new MemoryPushLedger();
+    cancels = new MemoryCancellationLedger();
     workspaceDir = await mkdtemp(path.join(os.tmpdir(), "process-task-"));
     github = new FakeGitHubClient();
     const info = github.addRepo("acme/target");
@@ -52,6 +62,7 @@ describe("processTask", () => {
       github,
       runner: new RunnerIdentity(github.viewer),
       pushes,
+      cancels,
       git: new FakeGitWorkspaceFactory(remotes),
       repos: new RepoInfoCache(github),
       handler: new TraceTaskHandler(),
@@ -61,6 +72,7 @@ describe("processTask", () => {
         agentEmail: "agent@example.com",
         allowedTargetRepos: ["acme/*"],
         workspaceDir,
+        cancelCheckMs: 60_000,
       },
       metrics,
       log: silent,
@@ -83,8 +95,8 @@ describe("processTask", () => {
     };
   }
 
-  function context(data: unknown, attemptsMade = 0, maxAttempts = 5): TaskJobContext {
-    return { jobId: "j", data, attemptsMade, maxAttempts, signal: new AbortController().signal };
+  function context(data: unknown, attemptsMade = 0, maxAttempts = 5, jobId = "j"): TaskJobContext {
+    return { jobId, data, attemptsMade, maxAttempts, signal: new AbortController().signal };
   }
 
   it("opens one PR from branch agent-task-<prefix>, comments its URL and labels the issue", async () => {
@@ -152,6 +164,20 @@ describe("processTask", () => {
     expect(again.pullUrl).toBe(first.pullUrl);
     expect(target.pushes).toBe(pushes);
     expect(github.pulls.get("acme/target")).toHaveLength(1);
+  });
+
+  it("leaves a PR closed without merging closed on a new run, and replaces it only when `/agent retry` asked", async () => {
+    await processTask(context(job("closed-pr-1")), deps());
+    const pull = github.pulls.get("acme/target")?.[0];
+    if (pull === undefined) throw new Error("no PR");
+    Object.assign(pull, { state: "closed", merged: false });
+    const again = await processTask(context(job("closed-pr-1", { run: 2 }), 0, 5, "closed-pr-1#2"), deps());
+    expect(again.pullState).toBe("closed");
+    expect(github.pulls.get("acme/target")).toHaveLength(1);
+    const retried = await processTask(context(job("closed-pr-1", { run: 3, retried: true }), 0, 5, "closed-pr-1#3"), deps());
+    expect(retried.pullState).toBe("opened");
+    expect(github.pulls.get("acme/target")?.map((p) => p.state)).toEqual(["closed", "open"]);
+    expect(github.commentsOn("acme/dispatch", issueNumber)).toHaveLength(1);
   });
 
   it("opens the PR against a default branch named trunk", async () => {
@@ -308,6 +334,69 @@ describe("processTask", () => {
       const comments = github.commentsOn("acme/dispatch", issueNumber);
       expect(comments.map((c) => c.authorLogin)).toEqual(["mallory", github.viewer]);
       expect(comments[1]?.body).toContain(outcome.pullUrl);
+    });
+  });
+
+  describe("when the task's run is cancelled", () => {
+    const writes = (): string[] => github.calls.filter((c) => /^(create|update|add)/.test(c));
+
+    it("stops before any work and writes nothing when its run was cancelled before it started, as after a board requeue", async () => {
+      await cancels.cancel("j");
+      await expect(processTask(context(job("cancelled-early")), deps())).rejects.toBeInstanceOf(TaskCancelledError);
+      expect(writes()).toEqual([]);
+      expect(target.pushes).toBe(0);
+      expect(metrics.records).toContain("job cancelled");
+    });
+
+    it("pushes nothing, opens no PR and reports nothing when the cancel comes while the change step runs", async () => {
+      const trace: TaskHandler = new TraceTaskHandler();
+      const cancelling: TaskHandler = {
+        name: "trace",
+        traceIsTheChange: true,
+        apply: async (workspace, task, signal) => {
+          await cancels.cancel("j");
+          return trace.apply(workspace, task, signal);
+        },
+      };
+      await expect(processTask(context(job("cancelled-mid-change")), deps({ handler: cancelling }))).rejects.toBeInstanceOf(TaskCancelledError);
+      expect(target.pushes).toBe(0);
+      expect(writes()).toEqual([]);
+    });
+
+    it("aborts a running agent once the flag is read, and reports nothing of the failure that follows", async () => {
+      let sawAbort = false;
+      const waiting: TaskHandler = {
+        name: "command",
+        apply: async (_workspace, _task, signal) => {
+          await cancels.cancel("j");
+          await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+          sawAbort = signal.aborted;
+          throw new ChangeFailedError("the agent was killed");
+        },
+      };
+      const settings = { ...deps().settings, cancelCheckMs: 5 };
+      await expect(processTask(context(job("cancelled-agent")), deps({ handler: waiting, settings }))).rejects.toBeInstanceOf(TaskCancelledError);
+      expect(sawAbort).toBe(true);
+      expect(writes()).toEqual([]);
+    });
+
+    it("opens no PR after a cancel that arrives while the push is in flight, and a later run finishes on the same branch with one PR", async () => {
+      const cancelDuringPush: PushLedger = {
+        record: async (push) => {
+          await pushes.record(push);
+          await cancels.cancel("j");
+        },
+        has: (push) => pushes.has(push),
+      };
+      await expect(processTask(context(job("cancelled-push")), deps({ pushes: cancelDuringPush }))).rejects.toBeInstanceOf(TaskCancelledError);
+      expect(target.pushes).toBe(1);
+      expect(github.pulls.get("acme/target") ?? []).toHaveLength(0);
+      expect(writes()).toEqual([]);
+
+      const outcome = await processTask(context(job("cancelled-push", { run: 2 }), 0, 5, "cancelled-push#2"), deps());
+      expect(outcome.branch).toBe("agent-task-cancelle");
+      expect(github.pulls.get("acme/target")).toHaveLength(1);
+      expect(github.commentsOn("acme/dispatch", issueNumber)).toHaveLength(1);
     });
   });
 });

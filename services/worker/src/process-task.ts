@@ -1,37 +1,55 @@
-import { InvalidTaskError, TaskTimeoutError, classifyError, taskJobSchema, willRetry, type TaskJob } from "@agent-runner/core";
+import {
+  InvalidTaskError,
+  TaskCancelledError,
+  TaskTimeoutError,
+  classifyError,
+  taskJobSchema,
+  willRetry,
+  type TaskJob,
+} from "@agent-runner/core";
 import type { TaskJobContext } from "@agent-runner/runtime";
+import { CancelWatch } from "./attempt/cancel-watch.js";
 import { TaskAttempt, type TaskOutcome } from "./attempt/task-attempt.js";
-import type { WorkerDeps } from "./attempt/worker-deps.js";
+import type { JobOutcome, WorkerDeps } from "./attempt/worker-deps.js";
 
 export type { TaskOutcome };
 
 /**
  * Runs one attempt at one job: builds the attempt, runs its steps, and on a
  * failure decides once whether the queue will retry it, which both the
- * dispatch-issue report and the job metric follow.
+ * dispatch-issue report and the job metric follow. A cancelled run ends
+ * quietly: the poller that saw the cancel has said so on the issue.
  */
 export async function processTask(context: TaskJobContext, deps: WorkerDeps): Promise<TaskOutcome> {
   deps.metrics.jobStarted();
   // Marks when a job (a fresh one or one taken back from a dead worker) starts here.
   deps.log.info({ jobId: context.jobId, attempt: context.attemptsMade + 1 }, "job started");
   const started = performance.now();
-  const finished = (outcome: "completed" | "failed" | "retried"): void =>
-    deps.metrics.jobFinished(outcome, (performance.now() - started) / 1000);
+  const finished = (outcome: JobOutcome): void => deps.metrics.jobFinished(outcome, (performance.now() - started) / 1000);
+  const log = deps.log.child({ jobId: context.jobId, attempt: context.attemptsMade + 1 });
+  const watch = new CancelWatch({ ledger: deps.cancels, jobId: context.jobId, intervalMs: deps.settings.cancelCheckMs, parent: context.signal, log });
   let attempt: TaskAttempt | undefined;
   try {
-    attempt = new TaskAttempt(parseJob(context.data), context, deps);
+    attempt = new TaskAttempt(parseJob(context.data), { ...context, signal: watch.signal }, deps, watch);
     const outcome = await attempt.run();
     attempt.log.info({ pull: outcome.pullUrl, state: outcome.pullState, branch: outcome.branch }, "task done");
     finished("completed");
     return outcome;
   } catch (raw) {
-    const error = timeoutAware(raw, context.signal);
+    const error = await causeOf(raw, watch);
+    const attemptLog = attempt?.log ?? log;
+    if (error instanceof TaskCancelledError) {
+      attemptLog.info("task cancelled: stopped without writing anything more");
+      finished("cancelled");
+      throw error;
+    }
     const retry = willRetry(error, context.attemptsMade, context.maxAttempts);
-    const log = attempt?.log ?? deps.log.child({ jobId: context.jobId, attempt: context.attemptsMade + 1 });
-    log.warn({ err: error, verdict: classifyError(error), willRetry: retry }, "task attempt failed");
+    attemptLog.warn({ err: error, verdict: classifyError(error), willRetry: retry }, "task attempt failed");
     await attempt?.failed(error, retry);
     finished(retry ? "retried" : "failed");
     throw error;
+  } finally {
+    watch.stop();
   }
 }
 
@@ -43,7 +61,15 @@ function parseJob(data: unknown): TaskJob {
   return parsed.data;
 }
 
-/** Whatever a step threw when the deadline aborted it, the task failed because of the deadline. */
-function timeoutAware(error: unknown, signal: AbortSignal): unknown {
-  return signal.aborted && signal.reason instanceof TaskTimeoutError ? signal.reason : error;
+/**
+ * Whatever a step threw when a cancel or the deadline aborted it, the task
+ * stopped because of them. Any other failure is checked against the flag
+ * too: a run cancelled a moment ago must not report its failure.
+ */
+async function causeOf(error: unknown, watch: CancelWatch): Promise<unknown> {
+  if (error instanceof TaskCancelledError) return error;
+  const reason: unknown = watch.signal.aborted ? watch.signal.reason : undefined;
+  if (reason instanceof TaskCancelledError || reason instanceof TaskTimeoutError) return reason;
+  const cancelled = await watch.wasCancelled().catch(() => false);
+  return cancelled ? new TaskCancelledError(`job was cancelled after: ${error instanceof Error ? error.message : String(error)}`, "the task was cancelled") : error;
 }

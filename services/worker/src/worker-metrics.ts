@@ -52,7 +52,7 @@ export function createWorkerMetrics(registry: Registry): JobMetricsSink {
     buckets: STEP_BUCKETS,
     registers: [registry],
   });
-  for (const outcome of ["completed", "failed", "retried"]) jobs.inc({ outcome }, 0);
+  for (const outcome of ["completed", "failed", "retried", "cancelled"]) jobs.inc({ outcome }, 0);
   return {
     jobStarted: () => active.inc(),
     jobFinished(outcome, seconds) {

@@ -11,6 +11,7 @@ import {
   PermissionDeniedError,
   RepoNotFoundError,
   TargetNotAllowedError,
+  TaskCancelledError,
 } from "./permanent-errors.js";
 
 const apiError = (status: number, extra: { rateLimited?: boolean; retryAfterSeconds?: number } = {}) =>
@@ -71,6 +72,7 @@ describe("classifyError", () => {
     ["ChangeFailedError", new ChangeFailedError("x"), "change_failed"],
     ["NoChangesError", new NoChangesError("x"), "no_changes"],
     ["BranchConflictError", new BranchConflictError("x"), "branch_conflict"],
+    ["TaskCancelledError", new TaskCancelledError("x"), "cancelled"],
   ])("classifies a %s as permanent with its reason", (_name, error, reason) => {
     expect(classifyError(error)).toEqual({ kind: "permanent", reason });
   });

@@ -44,3 +44,8 @@ export class BranchConflictError extends PermanentTaskError {
   readonly reason = "branch_conflict";
 }
 
+
+/** The task's dispatch issue was closed, unlabelled or told to stop: nothing more is written for this run. */
+export class TaskCancelledError extends PermanentTaskError {
+  readonly reason = "cancelled";
+}

@@ -3,11 +3,6 @@ export interface GitAuthor {
   readonly email: string;
 }
 
-export interface CommitInfo {
-  readonly sha: string;
-  readonly message: string;
-}
-
 export interface CheckoutRequest {
   /** The repo's clone_url from the API: credentials are never part of it. */
   readonly cloneUrl: string;
@@ -39,8 +34,6 @@ export interface GitWorkspace {
   readonly dir: string;
   /** Branches on the remote at checkout time: name → sha. */
   remoteBranches(): ReadonlyMap<string, string>;
-  /** Commits reachable from remote `branch` but not from the default branch, newest first. */
-  commitsAheadOfDefault(branch: string): Promise<CommitInfo[]>;
   /** Creates and checks out local `branch` at the remote `from` branch's tip. */
   checkoutNewBranch(branch: string, from: string): Promise<void>;
   /** Repo-relative paths that differ from HEAD (modified, new or deleted), untracked files included. */

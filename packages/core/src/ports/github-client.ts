@@ -28,6 +28,8 @@ export interface IssueComment {
   readonly id: number;
   readonly body: string;
   readonly authorLogin: string | undefined;
+  /** The commenter's relation to the repository (OWNER, MEMBER, ...): what trusts a command. */
+  readonly authorAssociation?: string;
   readonly htmlUrl: string;
 }
 
@@ -50,6 +52,11 @@ export type RepoLookup = { readonly kind: "found"; readonly repo: RepoInfo } | {
 /** GitHub allows one open PR per head branch: a second create is answered "already exists". */
 export type CreatePullResult = { readonly kind: "created"; readonly pull: PullRequest } | { readonly kind: "already_exists" };
 
+export interface ListIssuesOptions {
+  readonly etag?: string | undefined;
+  readonly since?: string | undefined;
+}
+
 export type ListIssuesResult =
   | { readonly status: "modified"; readonly etag: string | undefined; readonly issues: DispatchIssue[] }
   | { readonly status: "not_modified" };
@@ -63,10 +70,16 @@ export interface GitHubClient {
   /** The login the token acts as: what the runner's own PRs and comments are authored by. */
   getAuthenticatedLogin(): Promise<string>;
   getRepo(repo: RepoRef): Promise<RepoLookup>;
-  /** Open issues with `label`, every page; `etag` of the previous first page makes an idle poll free. */
-  listOpenIssuesWithLabel(repo: RepoRef, label: string, etag?: string): Promise<ListIssuesResult>;
+  /**
+   * Open issues with `label`, most recently updated first, every page. `etag` of the previous
+   * first page of the same query makes an idle poll free; `since` (ISO time) keeps only issues
+   * updated at or after it.
+   */
+  listOpenIssuesWithLabel(repo: RepoRef, label: string, options?: ListIssuesOptions): Promise<ListIssuesResult>;
   listIssueComments(repo: RepoRef, issueNumber: number): Promise<IssueComment[]>;
   createIssueComment(repo: RepoRef, issueNumber: number, body: string): Promise<IssueComment>;
+  /** Replaces a comment's body: a task's report is edited in place on each new run. */
+  updateIssueComment(repo: RepoRef, commentId: number, body: string): Promise<IssueComment>;
   addLabels(repo: RepoRef, issueNumber: number, labels: string[]): Promise<void>;
   /** Every PR (any state) whose head is `headOwner:branch`. */
   findPullsByHead(repo: RepoRef, headOwner: string, branch: string): Promise<PullRequest[]>;

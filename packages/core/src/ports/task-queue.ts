@@ -7,11 +7,18 @@ export interface EnqueueResult {
   readonly duplicates: readonly string[];
 }
 
+/** What cancelling a job found: removed before it started, running (its worker must stop it), or already over. */
+export type CancelResult = "removed" | "active" | "finished" | "missing";
+
 /** Where the poller puts tasks. One job per task id, however often it is offered. */
 export interface TaskQueue {
+  /** A task's job id is its run's (`jobIdForRun(taskId, task.run ?? 1)`). */
   enqueue(tasks: readonly TaskJob[]): Promise<EnqueueResult>;
+  /** Removes a job that has not started; reports an active one without touching it. */
+  cancel(jobId: string): Promise<CancelResult>;
   counts(): Promise<Record<QueueState, number>>;
   /** Age in seconds of the oldest job waiting to start (0 when none). */
   oldestWaitingAgeSeconds(): Promise<number>;
   close(): Promise<void>;
 }
+

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isValidTaskId, jobIdForTask, taskIdProblem } from "./task-id.js";
+import { isValidTaskId, jobIdForRun, jobIdForTask, taskIdProblem } from "./task-id.js";
 
 /**
  * BullMQ's Job.validateOptions refuses a custom job id that survives a
@@ -100,5 +100,19 @@ describe("jobIdForTask", () => {
       const mapped = jobIdForTask(id);
       expect(mapped === id || !isValidTaskId(mapped)).toBe(true);
     }
+  });
+});
+
+describe("jobIdForRun", () => {
+  it("keeps the first run's job id the task's own, so jobs queued before runs existed are still recognised", () => {
+    expect(jobIdForRun("task-1", 1)).toBe(jobIdForTask("task-1"));
+    expect(jobIdForRun("12345678", 1)).toBe("@12345678");
+  });
+
+  it("gives every later run its own job id that BullMQ accepts", () => {
+    expect(jobIdForRun("task-1", 2)).toBe("task-1#2");
+    expect(jobIdForRun("7", 3)).toBe("@7#3");
+    expect(bullmqAcceptsJobId(jobIdForRun("7", 3))).toBe(true);
+    expect(new Set([1, 2, 3, 10].map((run) => jobIdForRun("task-1", run))).size).toBe(4);
   });
 });

@@ -25,3 +25,11 @@ export function isValidTaskId(id: string): boolean {
 export function jobIdForTask(taskId: string): string {
   return /^-?\d+$/.test(taskId) ? `@${taskId}` : taskId;
 }
+
+/**
+ * The job id of one run of a task: the first run keeps the plain id (jobs
+ * queued before runs existed stay recognised), later runs add `#<run>`.
+ */
+export function jobIdForRun(taskId: string, run: number): string {
+  return run <= 1 ? jobIdForTask(taskId) : `${jobIdForTask(taskId)}#${run}`;
+}

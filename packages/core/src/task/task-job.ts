@@ -19,6 +19,10 @@ export const taskJobSchema = z.object({
   instruction: z.string().max(70_000),
   targetRepo: repoName,
   enqueuedAt: z.string(),
+  /** Which run of the task this job is (absent: the first); see jobIdForRun. */
+  run: z.number().int().positive().optional(),
+  /** Set by `/agent retry`: the one thing that may replace a PR closed without merging. */
+  retried: z.boolean().optional(),
 });
 
 export type TaskJob = z.infer<typeof taskJobSchema>;

@@ -2,7 +2,6 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type {
   CheckoutRequest,
-  CommitInfo,
   GitAuthor,
   GitWorkspace,
   GitWorkspaceFactory,
@@ -68,16 +67,6 @@ class FakeGitWorkspace implements GitWorkspace {
 
   remoteBranches(): ReadonlyMap<string, string> {
     return new Map([...this.snapshot].map(([name, c]) => [name, c.sha]));
-  }
-
-  async commitsAheadOfDefault(branch: string): Promise<CommitInfo[]> {
-    const base = new Set<string>();
-    for (let c = this.snapshot.get(this.defaultBranch); c !== undefined; c = c.parent) base.add(c.sha);
-    const out: CommitInfo[] = [];
-    for (let c = this.snapshot.get(branch); c !== undefined && !base.has(c.sha); c = c.parent) {
-      out.push({ sha: c.sha, message: c.message });
-    }
-    return out;
   }
 
   async checkoutNewBranch(branch: string, from: string): Promise<void> {

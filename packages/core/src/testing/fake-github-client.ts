@@ -4,6 +4,7 @@ import type {
   DispatchIssue,
   GitHubClient,
   IssueComment,
+  ListIssuesOptions,
   ListIssuesResult,
   PullRequest,
   RepoInfo,
@@ -31,6 +32,8 @@ export class FakeGitHubClient implements GitHubClient {
   readonly pulls = new Map<string, (PullRequest & { base: string; headOwner: string })[]>();
   /** Errors to throw, by method name, consumed one per call. */
   readonly failures = new Map<string, Error[]>();
+  /** The `since` each issue listing asked for (undefined: a full listing). */
+  readonly listings: { since: string | undefined }[] = [];
   /** When set, createPull performs the create and then throws this (a lost response). */
   loseNextCreatePullResponse = false;
   private nextId = 1;
@@ -101,13 +104,18 @@ export class FakeGitHubClient implements GitHubClient {
     return info === undefined ? { kind: "not_found" } : { kind: "found", repo: info };
   }
 
-  async listOpenIssuesWithLabel(repo: RepoRef, label: string, etag?: string): Promise<ListIssuesResult> {
+  async listOpenIssuesWithLabel(repo: RepoRef, label: string, options: ListIssuesOptions = {}): Promise<ListIssuesResult> {
     this.record("listOpenIssuesWithLabel");
-    const current = `W/"${this.version}"`;
-    if (etag === current) return { status: "not_modified" };
+    this.listings.push({ since: options.since });
+    const current = `W/"${this.version}:${options.since ?? ""}"`;
+    if (options.etag === current) return { status: "not_modified" };
     const name = `${repo.owner}/${repo.repo}`;
+    const since = options.since === undefined ? undefined : Date.parse(options.since);
     const issues = this.issues.filter(
-      (i) => i.repo === name && i.labels.some((l) => l.toLowerCase() === label.toLowerCase()),
+      (i) =>
+        i.repo === name &&
+        i.labels.some((l) => l.toLowerCase() === label.toLowerCase()) &&
+        (since === undefined || Date.parse(i.updatedAt) >= since),
     );
     return { status: "modified", etag: current, issues: issues.map((i) => ({ ...i })) };
   }
@@ -124,6 +132,21 @@ export class FakeGitHubClient implements GitHubClient {
     this.comments.set(key, [...(this.comments.get(key) ?? []), comment]);
     this.version++;
     return comment;
+  }
+
+  async updateIssueComment(repo: RepoRef, commentId: number, body: string): Promise<IssueComment> {
+    this.record("updateIssueComment");
+    for (const [key, list] of this.comments) {
+      if (!key.startsWith(`${repo.owner}/${repo.repo}#`)) continue;
+      const index = list.findIndex((c) => c.id === commentId);
+      const found = list[index];
+      if (found === undefined) continue;
+      const updated = { ...found, body };
+      this.comments.set(key, list.map((c, i) => (i === index ? updated : c)));
+      this.version++;
+      return updated;
+    }
+    throw new GitHubApiError({ status: 404, message: "Not Found", route: "PATCH comment" });
   }
 
   async addLabels(repo: RepoRef, issueNumber: number, labels: string[]): Promise<void> {

@@ -49,6 +49,7 @@ export function createSandboxAdmin(rt: SandboxRuntime): SandboxAdmin {
         ...(input.authorAssociation ? { authorAssociation: input.authorAssociation } : {}),
         ...(input.state ? { state: input.state } : {}),
       });
+      if (input.openedAt !== undefined) issue.createdAt = issue.updatedAt = input.openedAt.getTime();
       return singleIssueJson(rt.json, repo, issue);
     },
     updateIssue(owner, name, number, patch) {

@@ -32,6 +32,7 @@ export const WEBHOOK_EVENTS = [
   "issues.reopened",
   "issues.labeled",
   "issues.unlabeled",
+  "issue_comment.created",
 ] as const;
 
 export type WebhookEventAction = (typeof WEBHOOK_EVENTS)[number];

@@ -52,7 +52,7 @@ export function extractOpenApiSubset(
     collectRefs(subset.operations[key], wanted);
   }
   for (const eventAction of webhookEvents) {
-    const name = `webhook-${eventAction.replace(".", "-")}`;
+    const name = `webhook-${eventAction.replace(".", "-").replaceAll("_", "-")}`;
     if (!(name in allSchemas)) throw new Error(`GitHub's description has no schema ${name}`);
     subset.webhooks[eventAction] = { $ref: `${SCHEMA_REF}${name}` };
     wanted.add(name);

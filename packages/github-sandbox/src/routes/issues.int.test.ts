@@ -66,6 +66,21 @@ describe("the issues API", () => {
     expect((await owner.issues.listForRepo({ ...repo, since: past })).data).toHaveLength(2);
   });
 
+  it("keeps issues updated at or after since, to the second, and a comment brings an old issue back", async () => {
+    const a = sandbox.admin.createIssue(repo.owner, repo.repo, { title: "a", labels: ["copilot-agent"] });
+    const listed = (await owner.issues.get({ ...repo, issue_number: a.number })).data;
+    const at = Date.parse(listed.updated_at);
+    const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
+    const since = async (ms: number) => titles((await owner.issues.listForRepo({ ...repo, labels: "copilot-agent", since: iso(ms) })).data);
+    expect(await since(at)).toEqual(["a"]);
+    expect(await since(at - 1000)).toEqual(["a"]);
+    expect(await since(at + 1000)).toEqual([]);
+    const later = Date.now() + 1500;
+    while (Date.now() < later) await new Promise((resolve) => setTimeout(resolve, 100));
+    await owner.issues.createComment({ ...repo, issue_number: a.number, body: "anyone" });
+    expect(await since(at + 1000)).toEqual(["a"]);
+  });
+
   it("paginates with Link next/last headers that Octokit's paginate follows", async () => {
     for (let i = 1; i <= 35; i += 1) sandbox.admin.createIssue(repo.owner, repo.repo, { title: `issue ${i}` });
     const first = await owner.issues.listForRepo(repo);

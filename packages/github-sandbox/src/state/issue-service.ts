@@ -84,7 +84,9 @@ export class IssueService {
   }
 
   comment(repo: RepoRecord, issue: IssueRecord, author: string, body: string): CommentRecord {
-    return this.state.newComment(repo, issue, author, body);
+    const comment = this.state.newComment(repo, issue, author, body);
+    if (!issue.pull) this.events.emitComment({ action: "created", repo, issue, comment, sender: author });
+    return comment;
   }
 
   editComment(comment: CommentRecord, body: string): CommentRecord {

@@ -3,7 +3,8 @@ import { issueJson } from "../serializers/issue-json.js";
 import { labelJson } from "../serializers/label-json.js";
 import { repoJson } from "../serializers/repo-json.js";
 import { userJson } from "../serializers/user-json.js";
-import type { IssueEvent } from "./issue-event.js";
+import { commentJson } from "../serializers/comment-json.js";
+import type { CommentEvent, IssueEvent } from "./issue-event.js";
 
 /** The body of an `issues` webhook delivery, shaped like GitHub's `webhook-issues-<action>`. */
 export function issueEventPayload(ctx: JsonContext, event: IssueEvent): Record<string, unknown> {
@@ -12,6 +13,17 @@ export function issueEventPayload(ctx: JsonContext, event: IssueEvent): Record<s
     issue: issueJson(ctx, event.repo, event.issue),
     ...(event.changes ? { changes: event.changes } : {}),
     ...(event.label ? { label: labelJson(ctx, event.repo, event.label) } : {}),
+    repository: repoJson(ctx, event.repo),
+    sender: userJson(ctx, event.sender),
+  };
+}
+
+/** The body of an `issue_comment` delivery, shaped like GitHub's `webhook-issue-comment-created`. */
+export function commentEventPayload(ctx: JsonContext, event: CommentEvent): Record<string, unknown> {
+  return {
+    action: event.action,
+    issue: issueJson(ctx, event.repo, event.issue),
+    comment: commentJson(ctx, event.repo, event.comment),
     repository: repoJson(ctx, event.repo),
     sender: userJson(ctx, event.sender),
   };

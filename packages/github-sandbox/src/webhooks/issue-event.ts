@@ -1,4 +1,4 @@
-import type { IssueRecord, LabelRecord, RepoRecord } from "../state/records.js";
+import type { CommentRecord, IssueRecord, LabelRecord, RepoRecord } from "../state/records.js";
 
 export type IssueAction = "opened" | "edited" | "closed" | "reopened" | "labeled" | "unlabeled";
 
@@ -12,6 +12,16 @@ export interface IssueEvent {
   changes?: { title?: { from: string }; body?: { from: string } };
 }
 
+/** A comment added to an issue (GitHub's `issue_comment` event). */
+export interface CommentEvent {
+  action: "created";
+  repo: RepoRecord;
+  issue: IssueRecord;
+  comment: CommentRecord;
+  sender: string;
+}
+
 export interface IssueEventSink {
   emit(event: IssueEvent): void;
+  emitComment(event: CommentEvent): void;
 }

@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { JsonContext } from "../serializers/json-context.js";
 import type { Delivery, WebhookConfig } from "../types.js";
-import type { IssueEvent, IssueEventSink } from "./issue-event.js";
-import { issueEventPayload } from "./issue-event-payload.js";
+import type { CommentEvent, IssueEvent, IssueEventSink } from "./issue-event.js";
+import { commentEventPayload, issueEventPayload } from "./issue-event-payload.js";
 import { signatureSha1, signatureSha256 } from "./webhook-signature.js";
 
 const DELIVERY_TIMEOUT_MS = 10_000;
 
 /**
- * Sends `issues` events to one configured URL, like a repository webhook with content type
+ * Sends `issues` and `issue_comment` events to one configured URL, like a repository webhook with content type
  * JSON. Deliveries go out one at a time in the order the events happened.
  */
 export class WebhookDispatcher implements IssueEventSink {
@@ -27,15 +27,26 @@ export class WebhookDispatcher implements IssueEventSink {
   }
 
   emit(event: IssueEvent): void {
-    const config = this.config;
-    if (!config || this.stopped.signal.aborted) return;
     // Serialized now: the issue may change again before the delivery goes out.
-    const payload = issueEventPayload(this.ctx, event);
-    this.onPayload?.("issues", event.action, payload);
+    if (this.active()) this.send("issues", event, issueEventPayload(this.ctx, event));
+  }
+
+  emitComment(event: CommentEvent): void {
+    if (this.active()) this.send("issue_comment", event, commentEventPayload(this.ctx, event));
+  }
+
+  private active(): boolean {
+    return this.config !== null && !this.stopped.signal.aborted;
+  }
+
+  private send(name: string, event: IssueEvent | CommentEvent, payload: Record<string, unknown>): void {
+    const config = this.config;
+    if (config === null) return;
+    this.onPayload?.(name, event.action, payload);
     const body = JSON.stringify(payload);
     const record: Delivery = {
       id: randomUUID(),
-      event: "issues",
+      event: name,
       action: event.action,
       status: "error",
       repository: `${event.repo.owner}/${event.repo.name}`,

@@ -10,7 +10,15 @@ import type { Sandbox } from "../types.js";
 interface Received {
   headers: IncomingHttpHeaders;
   raw: string;
-  payload: { action: string; issue: { number: number; title: string; state: string }; label?: { name: string }; changes?: unknown; sender: { login: string }; repository: { full_name: string } };
+  payload: {
+    action: string;
+    issue: { number: number; title: string; state: string };
+    label?: { name: string };
+    comment?: { body: string; user: { login: string } };
+    changes?: unknown;
+    sender: { login: string };
+    repository: { full_name: string };
+  };
 }
 
 const SECRET = "It's a Secret to Everybody";
@@ -106,6 +114,27 @@ describe("issues webhooks", () => {
     for (const delivery of received) {
       expect(validator.validateWebhook("issues", delivery.payload.action, delivery.payload), delivery.payload.action).toEqual([]);
     }
+    expect(sandbox.admin.violations()).toEqual([]);
+  });
+
+  it("delivers issue_comment created, signed and valid against GitHub's schema, for a comment by anyone", async () => {
+    const validator = await createOpenApiValidator();
+    const issue = sandbox.admin.createIssue(repo.owner, repo.repo, { title: "t", labels: ["copilot-agent"] });
+    await sandbox.admin.flushWebhooks();
+    received = [];
+    sandbox.admin.createComment(repo.owner, repo.repo, issue.number, { body: "any news?", user: sandbox.users.outsider });
+    await octokitFor(sandbox).issues.createComment({ ...repo, issue_number: issue.number, body: "soon" });
+    await sandbox.admin.flushWebhooks();
+    expect(received.map((d) => [d.headers["x-github-event"], d.payload.action, d.payload.comment?.body, d.payload.sender.login])).toEqual([
+      ["issue_comment", "created", "any news?", sandbox.users.outsider],
+      ["issue_comment", "created", "soon", sandbox.users.owner],
+    ]);
+    for (const delivery of received) {
+      expect(signatureIsValid(delivery.raw, delivery.headers["x-hub-signature-256"])).toBe(true);
+      expect(delivery.payload.issue.number).toBe(issue.number);
+      expect(validator.validateWebhook("issue_comment", "created", delivery.payload)).toEqual([]);
+    }
+    expect(sandbox.admin.deliveries().at(-1)).toMatchObject({ event: "issue_comment", action: "created", status: 200 });
     expect(sandbox.admin.violations()).toEqual([]);
   });
 

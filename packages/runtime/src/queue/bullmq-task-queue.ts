@@ -1,8 +1,8 @@
 import { Queue } from "bullmq";
-import { jobIdForTask } from "@agent-runner/core";
+import { jobIdForRun } from "@agent-runner/core";
 import type { TaskJob } from "@agent-runner/core";
 import type { RedisConnection } from "../redis/create-redis-connection.js";
-import type { EnqueueResult, QueueState, TaskQueue } from "@agent-runner/core";
+import type { CancelResult, EnqueueResult, QueueState, TaskQueue } from "@agent-runner/core";
 import { TASK_QUEUE_NAME } from "./queue-names.js";
 import { defaultJobOptions, type JobPolicy } from "./job-policy.js";
 
@@ -25,7 +25,7 @@ export class BullMqTaskQueue implements TaskQueue {
   }
 
   async enqueue(tasks: readonly TaskJob[]): Promise<EnqueueResult> {
-    const unique = [...new Map(tasks.map((t) => [jobIdForTask(t.taskId), t])).entries()];
+    const unique = [...new Map(tasks.map((t) => [jobIdForRun(t.taskId, t.run ?? 1), t])).entries()];
     if (unique.length === 0) return { added: [], duplicates: [] };
     // Existence is checked first only to count duplicates cheaply (one pipelined
     // EXISTS per job); correctness rests on BullMQ ignoring an add whose jobId exists.
@@ -38,6 +38,21 @@ export class BullMqTaskQueue implements TaskQueue {
       added: fresh.map(([, t]) => t.taskId),
       duplicates: unique.filter(([id]) => existing.has(id)).map(([, t]) => t.taskId),
     };
+  }
+
+  async cancel(jobId: string): Promise<CancelResult> {
+    const job = await this.queue.getJob(jobId);
+    if (job === undefined) return "missing";
+    const state = await job.getState();
+    if (state === "active") return "active";
+    if (state === "completed" || state === "failed") return "finished";
+    try {
+      await job.remove();
+      return "removed";
+    } catch {
+      // Locked: a worker took it between the two reads; the cancel flag stops it.
+      return "active";
+    }
   }
 
   async counts(): Promise<Record<QueueState, number>> {

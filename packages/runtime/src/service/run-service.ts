@@ -33,7 +33,10 @@ export function runService<Schema extends z.ZodType<CommonConfig>>(
     throw error;
   }
   delete env["GITHUB_TOKEN"];
-  const secrets = [config.githubToken];
+  delete env["GITHUB_WEBHOOK_SECRET"];
+  // A service's own secrets (the poller's webhook secret) are scrubbed like the token.
+  const extra = (config as { extraSecrets?: readonly string[] }).extraSecrets ?? [];
+  const secrets = [config.githubToken, ...extra];
   const log = createLogger({ level: config.logLevel, format: config.logFormat, service, secrets });
   start(config, log)
     .then((running) => handleSignals(service, running, log))

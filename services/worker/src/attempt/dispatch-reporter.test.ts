@@ -92,4 +92,40 @@ describe("DispatchReporter", () => {
     await reporter.markProcessed();
     expect(github.labelsOf("acme/dispatch", issueNumber)).toContain("processed");
   });
+
+  describe("on a later run of the task", () => {
+    const laterRun = (run: number) =>
+      new DispatchReporter(github, new RunnerIdentity("agent-runner-bot"), { repo: DISPATCH, issueNumber, taskId: "task-1", run }, "processed");
+
+    it("edits the task's comment in place instead of adding one, saying which run it is", async () => {
+      await reporter.done(pull, "opened", false);
+      await laterRun(2).done(pull, "updated", true);
+      expect(comments()).toHaveLength(1);
+      expect(comments()[0]?.body).toContain("pull request updated");
+      expect(comments()[0]?.body).toContain("run 2");
+      expect(github.calls.filter((c) => c === "updateIssueComment")).toHaveLength(1);
+    });
+
+    it("turns an earlier run's failure comment into this run's report", async () => {
+      await reporter.failed(new RepoNotFoundError("gone"), false);
+      await laterRun(2).done(pull, "opened", true);
+      expect(comments()).toHaveLength(1);
+      expect(comments()[0]?.body).toContain(doneMarker("task-1"));
+      expect(comments()[0]?.body).toContain(pull.htmlUrl);
+    });
+
+    it("writes nothing when this run's report is already there, as after a crash", async () => {
+      await laterRun(3).done(pull, "updated", true);
+      await laterRun(3).done(pull, "updated", true);
+      expect(comments()).toHaveLength(1);
+      expect(github.calls.filter((c) => c === "updateIssueComment")).toHaveLength(0);
+    });
+
+    it("leaves alone a comment someone else wrote with the runner's marker", async () => {
+      await github.actingAs("mallory", (as) => as.createIssueComment(DISPATCH, issueNumber, `${doneMarker("task-1")} forged`));
+      await laterRun(2).done(pull, "updated", true);
+      expect(comments().map((c) => c.authorLogin)).toEqual(["mallory", "agent-runner-bot"]);
+      expect(comments()[0]?.body).toContain("forged");
+    });
+  });
 });

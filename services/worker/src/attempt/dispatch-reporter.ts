@@ -9,11 +9,14 @@ export interface DispatchIssueRef {
   readonly repo: RepoRef;
   readonly issueNumber: number;
   readonly taskId: string;
+  /** Which run of the task reports (absent: the first). */
+  readonly run?: number;
 }
 
 /**
  * The only writer to a task's dispatch issue: one done comment or one failure
  * comment per task (each found again by its hidden marker), and the label.
+ * A later run (after an edit or a cancel) edits the task's comment in place.
  * A marker counts only in a comment the runner wrote: anyone who may comment
  * can copy one, and must not be able to silence the runner's report.
  */
@@ -31,7 +34,7 @@ export class DispatchReporter {
    */
   async done(pull: PullRequest, state: PullState, mayBeAnnounced: boolean): Promise<void> {
     const { taskId } = this.issue;
-    await this.postOnce(doneMarker(taskId), doneComment(taskId, pull.htmlUrl, state), mayBeAnnounced);
+    await this.postOnce(doneMarker(taskId), this.withRun(doneComment(taskId, pull.htmlUrl, state)), mayBeAnnounced);
   }
 
   /**
@@ -45,7 +48,7 @@ export class DispatchReporter {
       error instanceof NoChangesError
         ? noChangeComment(taskId, error.userMessage)
         : failureComment(taskId, userMessageOf(error), exhausted);
-    await this.postOnce(failedMarker(taskId), body, true);
+    await this.postOnce(failedMarker(taskId), this.withRun(body), true);
   }
 
   async markProcessed(): Promise<void> {
@@ -54,11 +57,31 @@ export class DispatchReporter {
 
   private async postOnce(marker: string, body: string, lookFirst: boolean): Promise<void> {
     const { repo, issueNumber } = this.issue;
+    if ((this.issue.run ?? 1) > 1) {
+      await this.editInPlace(body);
+      return;
+    }
     if (lookFirst) {
       const comments = await this.github.listIssueComments(repo, issueNumber);
       if (comments.some((c) => this.runner.wrote(c.authorLogin) && c.body.includes(marker))) return;
     }
     await this.github.createIssueComment(repo, issueNumber, body);
+  }
+
+  /** Runs after the first say which run they are, so an edit in place is visibly new. */
+  private withRun(body: string): string {
+    const run = this.issue.run ?? 1;
+    return run > 1 ? `${body}\n(run ${run} of this task)\n` : body;
+  }
+
+  /** The task's newest comment the runner wrote (done or failed) gets this run's report. */
+  private async editInPlace(body: string): Promise<void> {
+    const { repo, issueNumber, taskId } = this.issue;
+    const markers = [doneMarker(taskId), failedMarker(taskId)];
+    const comments = await this.github.listIssueComments(repo, issueNumber);
+    const ours = comments.filter((c) => this.runner.wrote(c.authorLogin) && markers.some((m) => c.body.includes(m))).at(-1);
+    if (ours === undefined) await this.github.createIssueComment(repo, issueNumber, body);
+    else if (ours.body !== body) await this.github.updateIssueComment(repo, ours.id, body);
   }
 }
 

@@ -17,6 +17,7 @@ import type { Logger, TaskJobContext } from "@agent-runner/runtime";
 import type { ChangeTask } from "../change/task-handler.js";
 import { pullRequestBody, pullRequestTitle } from "../report/pull-request-content.js";
 import { BranchClaimer, type ClaimedBranch } from "./branch-claimer.js";
+import type { CancelGuard } from "./cancel-watch.js";
 import { changeTask, commitMessage } from "./change-task.js";
 import { DispatchReporter, type PullState } from "./dispatch-reporter.js";
 import { PullPublisher, type PublishedPull } from "./pull-publisher.js";
@@ -52,13 +53,15 @@ export class TaskAttempt {
     private readonly job: TaskJob,
     private readonly context: TaskJobContext,
     private readonly deps: WorkerDeps,
+    /** Read before every push and every GitHub write: nothing is written once a cancel was seen. */
+    private readonly cancel: CancelGuard,
   ) {
     // The job schema has already checked that both names parse.
     const dispatch = parseRepoRef(job.dispatchRepo) as RepoRef;
     this.target = parseRepoRef(job.targetRepo) as RepoRef;
     this.log = deps.log.child({ taskId: job.taskId, jobId: context.jobId, attempt: context.attemptsMade + 1 });
     this.observer = new StepObserver([metricsListener(deps.metrics, deps.handler.name), logListener(this.log)]);
-    const issue = { repo: dispatch, issueNumber: job.issueNumber, taskId: job.taskId };
+    const issue = { repo: dispatch, issueNumber: job.issueNumber, taskId: job.taskId, run: job.run ?? 1 };
     this.reporter = new DispatchReporter(deps.github, deps.runner, issue, deps.settings.processedLabel);
     this.claimer = new BranchClaimer(deps.github, deps.pushes, deps.runner, this.target, job.taskId);
     this.publisher = new PullPublisher(deps.github, deps.runner, this.target, job.taskId, this.observer);
@@ -66,19 +69,24 @@ export class TaskAttempt {
 
   /** The README's steps, in order. */
   async run(): Promise<TaskOutcome> {
+    // A cancelled run requeued from the board stops here, before any work.
+    await this.cancel.assertNotCancelled();
     this.checkTargetAllowed();
     const repo = await this.readRepo();
     return this.inCheckout(repo, async (workspace) => {
       const claim = await this.claimBranch(workspace);
-      // A merged or closed PR is a human's decision: report it, change nothing.
-      if (claim.pull?.state === "closed") return this.reportClosed(claim.pull, claim.branch);
+      // A merged or closed PR is a human's decision: report it, change nothing. Only
+      // `/agent retry` may replace a PR closed without merging, with a new one.
+      const replaceClosed = this.job.retried === true && claim.pull?.state === "closed" && !claim.pull.merged;
+      if (claim.pull?.state === "closed" && !replaceClosed) return this.reportClosed(claim.pull, claim.branch);
+      const pull = replaceClosed ? undefined : claim.pull;
       const task = changeTask(this.job, claim, this.deps.settings.agentName);
       const change = await this.changeAndCommit(workspace, task, claim.branchExists, repo.defaultBranch);
       if (change.sha === undefined && !claim.branchExists) {
         throw new NoChangesError(`the ${this.deps.handler.name} change step changed nothing`, change.summary);
       }
       if (change.sha !== undefined) await this.push(workspace, task.branch, change.sha);
-      const published = await this.openOrUpdatePull(task, change.summary, repo.defaultBranch, claim.pull);
+      const published = await this.openOrUpdatePull(task, change.summary, repo.defaultBranch, pull);
       await this.report(published.pull, published.state, published.preExisting);
       return { pullUrl: published.pull.htmlUrl, pullState: published.state, branch: claim.branch };
     });
@@ -90,6 +98,7 @@ export class TaskAttempt {
    */
   async failed(error: unknown, retry: boolean): Promise<void> {
     if (retry) return;
+    if (await this.cancel.wasCancelled().catch(() => false)) return;
     const exhausted = classifyError(error).kind !== "permanent";
     await this.reporter
       .failed(error, exhausted)
@@ -131,7 +140,9 @@ export class TaskAttempt {
   }
 
   private async claimBranch(workspace: GitWorkspace): Promise<ClaimedBranch> {
-    const claim = await this.claimer.claim(workspace, this.context.attemptsMade > 0);
+    // A later run of the task (after a cancel) may find the branch and PR an earlier run left.
+    const repeated = this.context.attemptsMade > 0 || (this.job.run ?? 1) > 1;
+    const claim = await this.claimer.claim(workspace, repeated);
     this.log.debug({ branch: claim.branch, pull: claim.pull?.number }, "branch claimed");
     return claim;
   }
@@ -175,6 +186,7 @@ export class TaskAttempt {
    */
   private async push(workspace: GitWorkspace, branch: string, sha: string): Promise<void> {
     await this.observer.time("push", async () => {
+      await this.cancel.assertNotCancelled();
       await this.deps.pushes.record({ taskId: this.job.taskId, repo: this.target, branch, sha });
       await workspace.push(branch, this.context.signal);
     });
@@ -183,14 +195,19 @@ export class TaskAttempt {
 
   private async openOrUpdatePull(task: ChangeTask, summary: string, base: string, existing: PullRequest | undefined): Promise<PublishedPull> {
     const content = { title: pullRequestTitle(task), body: pullRequestBody(task, summary), head: task.branch, base };
-    return this.observer.time("pr", () => this.publisher.publish(content, existing));
+    return this.observer.time("pr", async () => {
+      await this.cancel.assertNotCancelled();
+      return this.publisher.publish(content, existing);
+    });
   }
 
   /** Comments the PR once, then labels the issue; the crash tests kill between the two. */
   private async report(pull: PullRequest, state: PullState, mayBeAnnounced: boolean): Promise<void> {
     await this.observer.time("report", async () => {
+      await this.cancel.assertNotCancelled();
       await this.reporter.done(pull, state, mayBeAnnounced);
       this.observer.commented();
+      await this.cancel.assertNotCancelled();
       await this.reporter.markProcessed();
     });
   }

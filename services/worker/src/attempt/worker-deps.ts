@@ -1,4 +1,4 @@
-import type { GitHubClient, GitWorkspaceFactory, PushLedger } from "@agent-runner/core";
+import type { CancellationLedger, GitHubClient, GitWorkspaceFactory, PushLedger } from "@agent-runner/core";
 import type { Logger } from "@agent-runner/runtime";
 import type { TaskHandler } from "../change/task-handler.js";
 import type { RepoInfoCache } from "../repo-info-cache.js";
@@ -11,11 +11,15 @@ export interface WorkerSettings {
   readonly agentEmail: string;
   readonly allowedTargetRepos: readonly string[];
   readonly workspaceDir: string;
+  /** How often a running job reads its cancel flag. */
+  readonly cancelCheckMs: number;
 }
+
+export type JobOutcome = "completed" | "failed" | "retried" | "cancelled";
 
 export interface JobMetricsSink extends TaskMetricsSink {
   jobStarted(): void;
-  jobFinished(outcome: "completed" | "failed" | "retried", seconds: number): void;
+  jobFinished(outcome: JobOutcome, seconds: number): void;
 }
 
 /** What every attempt of one worker process shares. */
@@ -24,6 +28,8 @@ export interface WorkerDeps {
   /** The login the token acts as, learned at start: what makes a PR, a comment or a push the runner's own. */
   readonly runner: RunnerIdentity;
   readonly pushes: PushLedger;
+  /** The cancel flags the poller sets; read before every write. */
+  readonly cancels: CancellationLedger;
   readonly git: GitWorkspaceFactory;
   readonly repos: RepoInfoCache;
   readonly handler: TaskHandler;

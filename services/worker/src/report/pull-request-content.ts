@@ -41,7 +41,8 @@ export function doneComment(taskId: string, pullUrl: string, state: "opened" | "
 export function failureComment(taskId: string, message: string, retried: boolean): string {
   const next = retried
     ? "It was retried and kept failing. Requeue it from the Bull Board once the cause is fixed."
-    : "This cannot succeed by retrying. Fix the cause (edit this issue or the repository), then requeue the task from the Bull Board.";
+    : "This cannot succeed by retrying. Edit this issue's instruction or target to run it again, " +
+      "or fix the repository and requeue the task from the Bull Board.";
   return `${failedMarker(taskId)}\n⚠️ Task \`${taskId}\` failed: ${message}\n\n${next}\n`;
 }
 

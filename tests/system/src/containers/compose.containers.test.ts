@@ -162,7 +162,7 @@ describe("docker compose, on images built here", () => {
     const run = randomBytes(2).toString("hex");
     // The branch is agent-task-<first 8 characters of the task id>: those must differ.
     const taskIds = Array.from({ length: TASKS }, (_, i) => `e2e${i}${run}-task`);
-    const issues = [];
+    const issues: { number: number }[] = [];
     for (const taskId of taskIds) {
       issues.push(await admin.createIssue("acme", "dispatch", { title: `Task ${taskId}`, body: formatA(taskId, "acme/target"), labels: ["copilot-agent"] }));
     }

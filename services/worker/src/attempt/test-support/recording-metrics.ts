@@ -1,4 +1,4 @@
-import type { JobMetricsSink } from "../worker-deps.js";
+import type { JobMetricsSink, JobOutcome } from "../worker-deps.js";
 
 /** Remembers every metric an attempt records, as short strings tests can compare. */
 export class RecordingMetrics implements JobMetricsSink {
@@ -8,7 +8,7 @@ export class RecordingMetrics implements JobMetricsSink {
     this.records.push("job started");
   }
 
-  jobFinished(outcome: "completed" | "failed" | "retried"): void {
+  jobFinished(outcome: JobOutcome): void {
     this.records.push(`job ${outcome}`);
   }
 

@@ -1,0 +1,66 @@
+import { createHmac } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { OctokitWebhookGateway } from "./octokit-webhook-gateway.js";
+
+const SECRET = "a-webhook-secret-of-some-length";
+const sign = (body: string, secret = SECRET) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+
+const issue = {
+  number: 7,
+  title: "Do it",
+  body: "body",
+  html_url: "https://github.com/acme/dispatch/issues/7",
+  labels: [{ name: "copilot-agent" }],
+  user: { login: "octo" },
+  author_association: "OWNER",
+  state: "open",
+  updated_at: "2026-01-01T00:00:00Z",
+};
+
+describe("the webhook gateway", () => {
+  const gateway = new OctokitWebhookGateway(SECRET);
+
+  it("accepts a body signed with the secret and refuses a wrong, missing, SHA-1 or tampered signature", async () => {
+    const body = JSON.stringify({ action: "opened", issue });
+    expect(await gateway.verify(body, sign(body))).toBe(true);
+    expect(await gateway.verify(body, sign(body, "another-secret-entirely"))).toBe(false);
+    expect(await gateway.verify(body, undefined)).toBe(false);
+    expect(await gateway.verify(body, `sha1=${createHmac("sha1", SECRET).update(body).digest("hex")}`)).toBe(false);
+    expect(await gateway.verify(body.replace("Do it", "Do that"), sign(body))).toBe(false);
+    expect(await gateway.verify(body, "sha256=zz")).toBe(false);
+  });
+
+  it("reads the issue, its repository and state out of issues and issue_comment payloads", () => {
+    const repository = { full_name: "acme/dispatch" };
+    expect(gateway.issueOf("issues", { action: "labeled", issue, repository })).toEqual({
+      event: "issues",
+      action: "labeled",
+      repository: "acme/dispatch",
+      state: "open",
+      issue: {
+        number: 7,
+        title: "Do it",
+        body: "body",
+        htmlUrl: issue.html_url,
+        labels: ["copilot-agent"],
+        authorLogin: "octo",
+        authorAssociation: "OWNER",
+        isPullRequest: false,
+        updatedAt: issue.updated_at,
+      },
+    });
+    const comment = gateway.issueOf("issue_comment", { action: "created", issue: { ...issue, state: "closed" }, comment: {}, repository });
+    expect(comment).toMatchObject({ event: "issue_comment", action: "created", state: "closed" });
+  });
+
+  it.each([
+    ["another event", "push", { action: "opened", issue, repository: { full_name: "a/b" } }],
+    ["no action", "issues", { issue, repository: { full_name: "a/b" } }],
+    ["no repository", "issues", { action: "opened", issue }],
+    ["a number that is not one", "issues", { action: "opened", issue: { ...issue, number: "7" }, repository: { full_name: "a/b" } }],
+    ["labels that are not a list", "issues", { action: "opened", issue: { ...issue, labels: "x" }, repository: { full_name: "a/b" } }],
+    ["an array", "issues", []],
+  ])("answers %s as not an issue event", (_name, event, payload) => {
+    expect(gateway.issueOf(event, payload)).toBeUndefined();
+  });
+});

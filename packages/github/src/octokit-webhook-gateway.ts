@@ -1,0 +1,67 @@
+import { Webhooks } from "@octokit/webhooks";
+import type { DispatchIssue } from "@agent-runner/core";
+import { toDispatchIssue, type ApiIssue } from "./api-issue.js";
+
+/** An issue as a webhook delivery described it: the issue, where it lives, and what happened. */
+export interface WebhookIssue {
+  readonly event: "issues" | "issue_comment";
+  readonly action: string;
+  /** `owner/name` as the payload spells it. */
+  readonly repository: string;
+  readonly state: "open" | "closed";
+  readonly issue: DispatchIssue;
+}
+
+/**
+ * Verifies GitHub webhook deliveries (`X-Hub-Signature-256`, HMAC-SHA256 of the raw body,
+ * compared in constant time by @octokit/webhooks) and reads the issue out of `issues` and
+ * `issue_comment` payloads. Even a signed payload is checked field by field: a shape this
+ * code does not expect is "not an issue event", never a crash.
+ */
+export class OctokitWebhookGateway {
+  private readonly webhooks: Webhooks;
+
+  constructor(secret: string) {
+    this.webhooks = new Webhooks({ secret });
+  }
+
+  async verify(rawBody: string, signature: string | undefined): Promise<boolean> {
+    if (signature === undefined || !signature.startsWith("sha256=")) return false;
+    try {
+      return await this.webhooks.verify(rawBody, signature);
+    } catch {
+      return false;
+    }
+  }
+
+  issueOf(event: string, payload: unknown): WebhookIssue | undefined {
+    if (event !== "issues" && event !== "issue_comment") return undefined;
+    if (!isObject(payload) || typeof payload["action"] !== "string") return undefined;
+    const repository = isObject(payload["repository"]) ? payload["repository"]["full_name"] : undefined;
+    const issue = payload["issue"];
+    if (typeof repository !== "string" || !isApiIssue(issue)) return undefined;
+    const state = issue.state === "closed" ? "closed" : "open";
+    return { event, action: payload["action"], repository, state, issue: toDispatchIssue(issue) };
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isApiIssue(value: unknown): value is ApiIssue & { state?: string } {
+  if (!isObject(value)) return false;
+  const user = value["user"];
+  return (
+    Number.isSafeInteger(value["number"]) &&
+    typeof value["title"] === "string" &&
+    (value["body"] === undefined || value["body"] === null || typeof value["body"] === "string") &&
+    typeof value["html_url"] === "string" &&
+    typeof value["updated_at"] === "string" &&
+    (value["state"] === "open" || value["state"] === "closed") &&
+    Array.isArray(value["labels"]) &&
+    value["labels"].every((l) => typeof l === "string" || (isObject(l) && (l["name"] === undefined || typeof l["name"] === "string"))) &&
+    (user === null || (isObject(user) && typeof user["login"] === "string")) &&
+    (value["author_association"] === undefined || typeof value["author_association"] === "string")
+  );
+}

@@ -1,0 +1,19 @@
+/**
+ * The key layout of task runs and cancel flags, in one place. Every key lives
+ * under the queue prefix, one key per call, so each command is cluster-safe.
+ */
+export const taskRunKeys = {
+  /** The current run number of a task (absent: run 1). */
+  run: (prefix: string, taskId: string): string => `${prefix}:runs:${taskId}`,
+  /** What the current run of a task was asked to do: a hash of its instruction and target. */
+  fingerprint: (prefix: string, taskId: string): string => `${prefix}:run-fingerprint:${taskId}`,
+  /** Set while a task is held: stopped by a command until `/agent retry`. */
+  held: (prefix: string, taskId: string): string => `${prefix}:held:${taskId}`,
+  /** Hash: task id -> dispatch issue number, for every task the poller watches. */
+  tracked: (prefix: string): string => `${prefix}:tracked-tasks`,
+  /** Set when a run (a job id) is cancelled. */
+  cancelled: (prefix: string, jobId: string): string => `${prefix}:cancelled:${jobId}`,
+};
+
+/** As long as finished jobs are kept: a cancelled run stays cancelled for as long as its job can be requeued. */
+export const TASK_RUN_TTL_SECONDS = 30 * 24 * 3600;

@@ -8,7 +8,7 @@ import { acquireDirectoryLock } from "./directory-lock.js";
 import type { CheckoutRequest } from "@agent-runner/core";
 import { KeyedMutex } from "./keyed-mutex.js";
 import type { MirrorCacheLayout } from "./mirror-cache-layout.js";
-import { runRemoteOperation } from "./nodegit-remote-operation.js";
+import { runRemoteOperation, type GitToken } from "./nodegit-remote-operation.js";
 import { ensurePrivateDir, PRIVATE_DIR_MODE, writePrivateFile } from "./private-dir.js";
 import { FETCH_NETWORK_OPTIONS, refuseFetchRedirects, remoteForUrl } from "./remote-by-url.js";
 
@@ -19,7 +19,7 @@ export interface MirrorCacheLogger {
 
 export interface NodegitMirrorCacheOptions {
   readonly layout: MirrorCacheLayout;
-  readonly token: string;
+  readonly token: GitToken;
   readonly logger: MirrorCacheLogger;
   readonly lockStaleMs?: number;
 }

@@ -11,8 +11,18 @@ import { redactSecret } from "./redact-secret.js";
 const MAX_CREDENTIAL_ATTEMPTS = 2;
 const PROGRESS_THROTTLE_MS = 100;
 
+/**
+ * The token for the next network operation, asked for when it starts: a GitHub
+ * App's installation token changes every hour. A plain string is a fixed token.
+ */
+export type GitToken = string | (() => Promise<string>);
+
+export async function resolveGitToken(token: GitToken): Promise<string> {
+  return typeof token === "string" ? token : token();
+}
+
 export interface RemoteOperationOptions {
-  readonly token: string;
+  readonly token: GitToken;
   /**
    * The repository's clone URL as the API gave it. The token goes only to its
    * origin (scheme, host and port); libgit2 asking credentials for any other
@@ -46,7 +56,8 @@ export async function runRemoteOperation<T>(
   options: RemoteOperationOptions,
   operation: (callbacks: NodeGit.RemoteCallbacks) => Promise<T>,
 ): Promise<T> {
-  const session = new RemoteSession(options.token, options.cloneUrl, options.signal);
+  throwIfAborted(options.signal);
+  const session = new RemoteSession(await resolveGitToken(options.token), options.cloneUrl, options.signal);
   throwIfAborted(options.signal);
   let result: T;
   try {

@@ -48,6 +48,26 @@ describe("NodegitWorkspaceFactory without a cache", () => {
     expect([...workspace.remoteBranches().entries()]).toEqual([...(await serverBranches(repo.name)).entries()]);
   });
 
+  it("asks a token provider at every network operation, so a push uses the token current at push time", async () => {
+    const repo = await createRepo();
+    // Two tokens of the owner: the clone is given the first, the push must ask again and get the second.
+    const tokens = [sandbox.admin.createUser({ login: sandbox.users.owner }).token!, sandbox.tokens.owner];
+    const asked: string[] = [];
+    const provider = (): Promise<string> => {
+      const token = tokens[Math.min(asked.length, tokens.length - 1)]!;
+      asked.push(token);
+      return Promise.resolve(token);
+    };
+    const workspace = await checkout(new NodegitWorkspaceFactory({ token: provider }), repo.cloneUrl);
+    await workspace.checkoutNewBranch("agent-task-provider", "main");
+    await writeFile(join(workspace.dir, "CHANGE.md"), "done\n");
+    await workspace.commitAll("Add CHANGE.md", AUTHOR);
+    await workspace.push("agent-task-provider");
+
+    expect(asked).toEqual(tokens);
+    expect((await serverBranches(repo.name)).has("agent-task-provider")).toBe(true);
+  });
+
   it("creates a branch, commits and pushes it so the server has the commit", async () => {
     const repo = await createRepo();
     const workspace = await checkout(new NodegitWorkspaceFactory({ token: sandbox.tokens.owner }), repo.cloneUrl);

@@ -8,15 +8,18 @@ import { isolateGitConfig } from "./git-config-isolation.js";
 import { MirrorCacheLayout } from "./mirror-cache-layout.js";
 import { pruneMirrorCache } from "./mirror-cache-pruner.js";
 import { NodegitMirrorCache, type MirrorCacheLogger } from "./nodegit-mirror-cache.js";
-import { runRemoteOperation } from "./nodegit-remote-operation.js";
+import { runRemoteOperation, type GitToken } from "./nodegit-remote-operation.js";
 import { NodegitWorkspace, type NodegitWorkspaceOptions } from "./nodegit-workspace.js";
 import { ensurePrivateDir, ensurePrivateDirSync, ensurePrivatePath, ensureWorkspaceRootSync } from "./private-dir.js";
 import { FETCH_NETWORK_OPTIONS, refuseFetchRedirects, remoteForUrl } from "./remote-by-url.js";
 import { TreePool, type PooledTree } from "./tree-pool.js";
 
 export interface NodegitWorkspaceFactoryOptions {
-  /** Sent as the password of "x-access-token" through libgit2's credentials callback only, to the clone URL's origin only. */
-  readonly token: string;
+  /**
+   * Sent as the password of "x-access-token" through libgit2's credentials callback only, to the clone URL's origin only.
+   * A function is asked at the start of every clone, fetch and push (a GitHub App's tokens are renewed hourly).
+   */
+  readonly token: GitToken;
   /**
    * The worker's workspace root. Made private to the worker's user (0700) when
    * the factory is built, and so is every directory between it and a
@@ -64,7 +67,7 @@ const SILENT_LOGGER: MirrorCacheLogger = { debug: () => undefined, warn: () => u
  * from a config, and libgit2 reads no config but the repository's own.
  */
 export class NodegitWorkspaceFactory implements GitWorkspaceFactory {
-  private readonly token: string;
+  private readonly token: GitToken;
   private readonly workspaceDir: string | undefined;
   private readonly logger: MirrorCacheLogger;
   private readonly layout: MirrorCacheLayout | undefined;

@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import NodeGit from "nodegit";
 import type { DisposeOptions, GitAuthor, GitWorkspace } from "@agent-runner/core";
 import type { MirrorCacheLogger } from "./nodegit-mirror-cache.js";
-import { runRemoteOperation } from "./nodegit-remote-operation.js";
+import { runRemoteOperation, type GitToken } from "./nodegit-remote-operation.js";
 import { PUSH_NETWORK_OPTIONS, remoteForUrl } from "./remote-by-url.js";
 import { TreeConfigGuard } from "./tree-config-guard.js";
 
@@ -21,7 +21,7 @@ export interface NodegitWorkspaceOptions {
   /** The repository's clone URL from the API: the only place pushes go, whatever the tree's config says. */
   readonly cloneUrl: string;
   readonly defaultBranch: string;
-  readonly token: string;
+  readonly token: GitToken;
   readonly logger?: MirrorCacheLogger;
   /** Replaces deleting `dir` on dispose (a pooled tree goes back to its pool). */
   readonly release?: (reusable: boolean) => Promise<void>;
@@ -33,7 +33,7 @@ export class NodegitWorkspace implements GitWorkspace {
   private readonly repo: NodeGit.Repository;
   private readonly cloneUrl: string;
   private readonly defaultBranch: string;
-  private readonly token: string;
+  private readonly token: GitToken;
   private readonly logger: MirrorCacheLogger | undefined;
   private readonly release: ((reusable: boolean) => Promise<void>) | undefined;
   private readonly config: TreeConfigGuard;

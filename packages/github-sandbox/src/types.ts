@@ -1,3 +1,4 @@
+import type { RegisterAppInput, RegisteredApp } from "./state/app-directory.js";
 import type { ResponseValidator } from "./openapi/openapi-validator.js";
 
 export type AuthorAssociation =
@@ -342,6 +343,13 @@ export interface SandboxAdmin {
   getRepo(owner: string, repo: string): RepoInfo | undefined;
   /** Creates a user (and by default a token for it); returns the token when one was made. */
   createUser(input: CreateUserInput): { login: string; id: number; token?: string };
+  /**
+   * Registers a GitHub App installed on one account (default the owner user): its bot
+   * `<slug>[bot]` may write to that account's repositories. Returns the App's private key.
+   */
+  registerApp(input: RegisterAppInput): RegisteredApp;
+  /** Every installation token minted so far, oldest first: what a leak test searches outputs for. */
+  installationTokens(): string[];
   /** Synchronous; emits the `issues.opened` (and `labeled`) webhooks. */
   createIssue(owner: string, repo: string, input: CreateIssueInput): Issue;
   /** Synchronous; bumps updated_at (so the issues-list ETag changes) and emits webhooks. */
@@ -383,3 +391,5 @@ export interface SandboxAdmin {
   /** Resolves once every webhook delivery started so far has finished. */
   flushWebhooks(): Promise<void>;
 }
+
+export type { RegisterAppInput, RegisteredApp } from "./state/app-directory.js";

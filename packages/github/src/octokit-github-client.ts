@@ -16,11 +16,18 @@ import type {
   PullRequest,
   RepoLookup,
 } from "@agent-runner/core";
-import type { GitHubRequestObserver, WriteBudget } from "@agent-runner/core";
+import type { GitHubRequestObserver, GitHubTokenSource, WriteBudget } from "@agent-runner/core";
+import { currentSecrets, type Secrets } from "@agent-runner/core";
+import { tokenSourceAuth } from "./token-source-auth.js";
 import { toDispatchIssue } from "./api-issue.js";
 
 export interface OctokitGitHubClientOptions {
+  /** A fixed token; ignored when `tokenSource` is given. */
   readonly token: string;
+  /** Where tokens come from when they change at run time (a GitHub App's installation tokens). */
+  readonly tokenSource?: GitHubTokenSource;
+  /** Further secrets scrubbed from what the client publishes (installation tokens, as they are minted). */
+  readonly secrets?: Secrets;
   readonly baseUrl: string;
   readonly logger: Logger;
   readonly userAgent?: string;
@@ -47,6 +54,8 @@ export class OctokitGitHubClient implements GitHubClient {
   }
 
   async getAuthenticatedLogin(): Promise<string> {
+    // An installation token may not call GET /user; the App's bot is who it acts as.
+    if (this.options.tokenSource?.botLogin !== undefined) return this.options.tokenSource.botLogin();
     const { data } = await this.call("GET /user", () => this.octokit.rest.users.getAuthenticated());
     return data.login;
   }
@@ -204,7 +213,7 @@ export class OctokitGitHubClient implements GitHubClient {
    * the token is masked here, on the way out, whatever put it there.
    */
   private public(text: string): string {
-    return scrubText(text, [this.options.token]);
+    return scrubText(text, [this.options.token, ...currentSecrets(this.options.secrets ?? [])]);
   }
 
   /** Runs one request and turns Octokit's RequestError (which holds the token) into GitHubApiError. */
@@ -221,7 +230,9 @@ function createOctokit(options: OctokitGitHubClientOptions): Client {
   const log = options.logger;
   const maxWait = options.maxInlineRateLimitWaitSeconds ?? 120;
   const octokit = new ThrottledOctokit({
-    auth: options.token,
+    ...(options.tokenSource === undefined
+      ? { auth: options.token }
+      : { authStrategy: () => tokenSourceAuth(options.tokenSource as GitHubTokenSource) }),
     baseUrl: options.baseUrl,
     userAgent: options.userAgent ?? "agent-runner",
     request: options.fetch === undefined ? {} : { fetch: options.fetch },

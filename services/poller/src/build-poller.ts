@@ -83,6 +83,7 @@ export async function startPollerService(config: PollerConfig, log: Logger, fetc
           dispatchRepo: config.dispatchRepo,
           dispatchLabel: config.dispatchLabel,
           offer: (issues) => poller.offer(issues, "event"),
+          issueLeft: (issueNumber) => tracker.issueLeft(issueNumber),
           metrics,
           log,
         });

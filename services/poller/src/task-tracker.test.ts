@@ -82,6 +82,18 @@ describe("TaskTracker", () => {
     expect(comments()[0]?.body).toContain("cancelled this task");
   });
 
+  it("cancels the tasks of one issue when a delivery says it left, and leaves other issues' tasks alone", async () => {
+    const { github, queue, tracker, issue, job, poll, comments } = setup();
+    const other = github.addIssue("acme/dispatch", { title: "U", labels: ["copilot-agent"] });
+    await poll([issue.number]);
+    await queue.enqueue(await tracker.assignRuns([{ ...job, taskId: "task-2", issueNumber: other.number }]));
+
+    expect(await tracker.issueLeft(issue.number)).toBe(1);
+    expect([...queue.jobs.keys()]).toEqual(["task-2"]);
+    expect(comments()).toHaveLength(1);
+    expect(github.commentsOn("acme/dispatch", other.number)).toEqual([]);
+  });
+
   it("flags a running task for its worker and comments once however many polls still see it running", async () => {
     const { queue, cancels, runs, issue, poll, comments } = setup();
     await poll([issue.number]);

@@ -105,6 +105,16 @@ export class TaskTracker {
   }
 
   /**
+   * A delivery said `issueNumber` was closed or lost its label: the tasks it
+   * carries are cancelled now, as the next full listing would. Returns how
+   * many runs were cancelled.
+   */
+  async issueLeft(issueNumber: number): Promise<number> {
+    const listed = new Set([...(await this.deps.runs.tracked()).values()].filter((issue) => issue !== issueNumber));
+    return this.sweep(listed);
+  }
+
+  /**
    * After a full listing: every tracked task whose issue was not in it is
    * cancelled; one whose run is over is forgotten. Returns how many runs were cancelled.
    */

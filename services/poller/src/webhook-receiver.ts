@@ -31,6 +31,11 @@ export interface WebhookReceiverOptions {
   readonly dispatchLabel: string;
   /** What a poll does with a listed issue: the same decision for an issue a delivery brought. */
   readonly offer: (issues: DispatchIssue[]) => Promise<unknown>;
+  /**
+   * What a full listing does with an issue that left it (closed, unlabelled):
+   * its task is cancelled. A delivery says so at once instead of at the next sweep.
+   */
+  readonly issueLeft: (issueNumber: number) => Promise<unknown>;
   readonly metrics: PollerMetrics;
   readonly log: Logger;
   readonly maxBodyBytes?: number;
@@ -69,11 +74,11 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
   const dispatch = formatRepoRef(options.dispatchRepo).toLowerCase();
   const label = options.dispatchLabel.toLowerCase();
 
-  const enqueue = (issue: DispatchIssue, context: Record<string, unknown>): boolean => {
+  const enqueue = (work: () => Promise<unknown>, context: Record<string, unknown>): boolean => {
     if (pending >= MAX_PENDING) return false;
     pending++;
     chain = chain
-      .then(() => options.offer([issue]))
+      .then(work)
       .then(
         () => undefined,
         (error: unknown) => log.warn({ err: error, ...context }, "could not handle a webhook delivery; polling will find the issue"),
@@ -101,15 +106,20 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     }
     if (!(await options.deliveries.firstSight(deliveryId))) return { status: 200, outcome: "duplicate", event };
     const found = options.gateway.issueOf(event, payload);
-    const relevant =
-      found !== undefined &&
-      found.repository.toLowerCase() === dispatch &&
-      (found.event === "issue_comment" ? found.action === "created" : ISSUE_ACTIONS.has(found.action)) &&
-      // What a poll would list: open issues carrying the dispatch label.
-      found.state === "open" &&
-      found.issue.labels.some((l) => l.toLowerCase() === label);
-    if (!relevant) return { status: 200, outcome: "ignored", event };
-    if (!enqueue(found.issue, { deliveryId, event, issue: found.issue.number })) return { status: 503, outcome: "overloaded", event };
+    if (
+      found === undefined ||
+      found.repository.toLowerCase() !== dispatch ||
+      !(found.event === "issue_comment" ? found.action === "created" : ISSUE_ACTIONS.has(found.action))
+    ) {
+      return { status: 200, outcome: "ignored", event };
+    }
+    const context = { deliveryId, event, issue: found.issue.number };
+    // What a poll would list: open issues carrying the dispatch label. Anything else has left the listing.
+    const listed = found.state === "open" && found.issue.labels.some((l) => l.toLowerCase() === label);
+    const left = found.event === "issues" && (found.action === "closed" || found.action === "unlabeled") && !listed;
+    if (!listed && !left) return { status: 200, outcome: "ignored", event };
+    const work = listed ? () => options.offer([found.issue]) : () => options.issueLeft(found.issue.number);
+    if (!enqueue(work, context)) return { status: 503, outcome: "overloaded", event };
     return { status: 202, outcome: "accepted", event };
   };
 

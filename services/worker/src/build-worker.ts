@@ -11,7 +11,7 @@ import {
   type OpsServer,
   type RedisConnection,
 } from "@agent-runner/runtime";
-import type { GitHubClient } from "@agent-runner/core";
+import type { GitHubClient, GitHubTokenSource } from "@agent-runner/core";
 import { NodegitWorkspaceFactory } from "@agent-runner/git";
 import { createTaskHandler } from "./change/create-task-handler.js";
 import type { TaskHandler } from "./change/task-handler.js";
@@ -45,10 +45,10 @@ export interface WorkerOverrides {
 /** Wires one worker process from its config. */
 export async function startWorkerService(config: WorkerConfig, log: Logger, overrides: WorkerOverrides = {}): Promise<WorkerService> {
   const backoffMs = overrides.backoffMs ?? DEFAULT_BACKOFF_MS;
-  const { registry, redis, queue, github } = buildServiceFoundation(config, log, { ...overrides, backoffMs });
+  const { registry, redis, queue, github, identity, secrets } = buildServiceFoundation(config, log, { ...overrides, backoffMs });
   let deps: WorkerDeps;
   try {
-    deps = await buildDeps(config, log, overrides, { github, redis, metrics: createWorkerMetrics(registry) });
+    deps = await buildDeps(config, log, overrides, { github, redis, metrics: createWorkerMetrics(registry), identity });
   } catch (error) {
     // A worker that cannot start (GitHub refuses the token) leaves no connection behind.
     await queue.close();
@@ -68,7 +68,7 @@ export async function startWorkerService(config: WorkerConfig, log: Logger, over
     },
     retryOnTimeout: config.taskRetryOnTimeout,
     onError: (error) => log.error({ err: error }, "queue worker error"),
-    secrets: [config.githubToken],
+    secrets,
   });
   const ops = await startOpsServer({
     port: config.port,
@@ -105,7 +105,7 @@ async function buildDeps(
   config: WorkerConfig,
   log: Logger,
   overrides: WorkerOverrides,
-  shared: { github: GitHubClient; redis: RedisConnection; metrics: JobMetricsSink },
+  shared: { github: GitHubClient; redis: RedisConnection; metrics: JobMetricsSink; identity: GitHubTokenSource },
 ): Promise<WorkerDeps> {
   const { github, redis, metrics } = shared;
   return {
@@ -114,7 +114,8 @@ async function buildDeps(
     pushes: new RedisPushLedger(redis, config.queuePrefix),
     cancels: new RedisCancellationLedger(redis, config.queuePrefix),
     git: new NodegitWorkspaceFactory({
-      token: config.githubToken,
+      // Asked at every clone, fetch and push: an App's installation token is renewed while the worker runs.
+      token: () => shared.identity.token(),
       cacheDir: path.join(config.workspaceDir, "mirrors"),
       logger: log,
       // An external agent command could tamper with a tree's .git in ways the

@@ -264,7 +264,27 @@ describe("processTask", () => {
       "step pr",
       "step report",
       "job completed",
+      "task opened",
+      "time to pull request",
     ]);
+  });
+
+  it("counts a later run as a re-run and a run's end once, as the user sees it", async () => {
+    await processTask(context(job("metrics-rerun-1", { run: 2 }), 0, 5, "metrics-rerun-1#2"), deps());
+    await expect(processTask(context(job("metrics-rerun-1", { run: 3, targetRepo: "acme/nope" }), 0, 5, "metrics-rerun-1#3"), deps())).rejects.toBeInstanceOf(
+      RepoNotFoundError,
+    );
+    await cancels.cancel("metrics-rerun-1#4");
+    await expect(processTask(context(job("metrics-rerun-1", { run: 4 }), 0, 5, "metrics-rerun-1#4"), deps())).rejects.toBeInstanceOf(TaskCancelledError);
+    expect(metrics.records.filter((r) => r === "rerun started")).toHaveLength(3);
+    expect(metrics.records.filter((r) => r.startsWith("task "))).toEqual(["task opened", "task failed", "task cancelled"]);
+  });
+
+  it("counts no task outcome for an attempt the queue will retry", async () => {
+    github.failures.set("createPull", [new GitHubApiError({ status: 502, message: "Bad Gateway", route: "pulls" })]);
+    await expect(processTask(context(job("metrics-retry-1")), deps())).rejects.toBeInstanceOf(GitHubApiError);
+    expect(metrics.records).toContain("job retried");
+    expect(metrics.records.filter((r) => r.startsWith("task "))).toEqual([]);
   });
 
   it("records a change step that threw as failed", async () => {

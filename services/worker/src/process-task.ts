@@ -30,10 +30,15 @@ export async function processTask(context: TaskJobContext, deps: WorkerDeps): Pr
   const watch = new CancelWatch({ ledger: deps.cancels, jobId: context.jobId, intervalMs: deps.settings.cancelCheckMs, parent: context.signal, log });
   let attempt: TaskAttempt | undefined;
   try {
-    attempt = new TaskAttempt(parseJob(context.data), { ...context, signal: watch.signal }, deps, watch);
+    const job = parseJob(context.data);
+    if ((job.run ?? 1) > 1 && context.attemptsMade === 0) deps.metrics.rerunStarted();
+    attempt = new TaskAttempt(job, { ...context, signal: watch.signal }, deps, watch);
     const outcome = await attempt.run();
     attempt.log.info({ pull: outcome.pullUrl, state: outcome.pullState, branch: outcome.branch }, "task done");
     finished("completed");
+    deps.metrics.taskOutcome(outcome.pullState);
+    const waited = (Date.now() - Date.parse(job.enqueuedAt)) / 1000;
+    if (outcome.pullState === "opened" && Number.isFinite(waited) && waited >= 0) deps.metrics.timeToPullRequest(waited);
     return outcome;
   } catch (raw) {
     const error = await causeOf(raw, watch);
@@ -41,12 +46,14 @@ export async function processTask(context: TaskJobContext, deps: WorkerDeps): Pr
     if (error instanceof TaskCancelledError) {
       attemptLog.info("task cancelled: stopped without writing anything more");
       finished("cancelled");
+      deps.metrics.taskOutcome("cancelled");
       throw error;
     }
     const retry = willRetry(error, context.attemptsMade, context.maxAttempts);
     attemptLog.warn({ err: error, verdict: classifyError(error), willRetry: retry }, "task attempt failed");
     await attempt?.failed(error, retry);
     finished(retry ? "retried" : "failed");
+    if (!retry) deps.metrics.taskOutcome("failed");
     throw error;
   } finally {
     watch.stop();

@@ -9,7 +9,14 @@ export const WORKER_METRICS = {
   pulls: { name: "agent_runner_pull_requests_total", type: "counter" },
   active: { name: "agent_runner_active_jobs", type: "gauge" },
   change: { name: "agent_runner_change_step_duration_seconds", type: "histogram" },
+  taskOutcomes: { name: "agent_runner_task_outcomes_total", type: "counter" },
+  timeToPull: { name: "agent_runner_time_to_pull_request_seconds", type: "histogram" },
+  reruns: { name: "agent_runner_task_reruns_total", type: "counter" },
 } as const;
+
+const TASK_OUTCOMES = ["opened", "updated", "merged", "closed", "failed", "cancelled"] as const;
+/** Minutes to hours: a task waits in the queue, then runs an agent. */
+const TIME_TO_PULL_BUCKETS = [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
 
 
 const STEP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
@@ -53,6 +60,24 @@ export function createWorkerMetrics(registry: Registry): JobMetricsSink {
     registers: [registry],
   });
   for (const outcome of ["completed", "failed", "retried", "cancelled"]) jobs.inc({ outcome }, 0);
+  const taskOutcomes = new Counter({
+    name: WORKER_METRICS.taskOutcomes.name,
+    help: "Task runs by how they ended for the user",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  for (const outcome of TASK_OUTCOMES) taskOutcomes.inc({ outcome }, 0);
+  const timeToPull = new Histogram({
+    name: WORKER_METRICS.timeToPull.name,
+    help: "Seconds from a task being queued to its pull request being opened",
+    buckets: TIME_TO_PULL_BUCKETS,
+    registers: [registry],
+  });
+  const reruns = new Counter({
+    name: WORKER_METRICS.reruns.name,
+    help: "Runs of a task after its first (an edit, a reopen, a retry)",
+    registers: [registry],
+  });
   return {
     jobStarted: () => active.inc(),
     jobFinished(outcome, seconds) {
@@ -63,5 +88,8 @@ export function createWorkerMetrics(registry: Registry): JobMetricsSink {
     observeStep: (step, seconds) => steps.observe({ step }, seconds),
     pullRequest: (action) => pulls.inc({ action }),
     changeStep: (handler, outcome, seconds) => change.observe({ handler, outcome }, seconds),
+    taskOutcome: (outcome) => taskOutcomes.inc({ outcome }),
+    timeToPullRequest: (seconds) => timeToPull.observe(seconds),
+    rerunStarted: () => reruns.inc(),
   };
 }

@@ -9,6 +9,10 @@ export type ServiceName = "poller" | "worker";
 export const commonEnvShape = {
   GITHUB_TOKEN: z.string().trim().optional(),
   GITHUB_TOKEN_FILE: z.string().trim().min(1).optional(),
+  GITHUB_APP_ID: z.coerce.number().int("must be a whole number").positive("must be positive").optional(),
+  GITHUB_APP_PRIVATE_KEY: z.string().optional(),
+  GITHUB_APP_PRIVATE_KEY_FILE: z.string().trim().min(1).optional(),
+  GITHUB_APP_INSTALLATION_ID: z.coerce.number().int("must be a whole number").positive("must be positive").optional(),
   GITHUB_API_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).default("https://api.github.com"),
   DISPATCH_REPO: repoRef("owner/name"),
   REDIS_URL: z
@@ -35,13 +39,7 @@ type CommonEnv = z.output<z.ZodObject<typeof commonEnvShape>>;
 
 /** Cross-field rules every service shares; zod reports them with the variable's name. */
 export function checkCommonEnv(env: CommonEnv, ctx: z.RefinementCtx): void {
-  if (env.GITHUB_TOKEN === undefined || env.GITHUB_TOKEN === "") {
-    if (env.GITHUB_TOKEN_FILE === undefined) {
-      ctx.addIssue({ code: "custom", path: ["GITHUB_TOKEN"], message: "is required (or GITHUB_TOKEN_FILE)" });
-    }
-  } else if (env.GITHUB_TOKEN_FILE !== undefined) {
-    ctx.addIssue({ code: "custom", path: ["GITHUB_TOKEN_FILE"], message: "and GITHUB_TOKEN are both set: choose one" });
-  }
+  checkIdentity(env, ctx);
   if ((env.BULL_BOARD_USERNAME === undefined) !== (env.BULL_BOARD_PASSWORD === undefined)) {
     ctx.addIssue({
       code: "custom",
@@ -57,7 +55,10 @@ const DEFAULT_PORTS: Record<ServiceName, number> = { poller: 3000, worker: 3001 
 export function commonSettings(env: CommonEnv, service: ServiceName, ctx: z.RefinementCtx) {
   return {
     service,
-    githubToken: readToken(env, ctx),
+    /** The personal access token; "" when the runner authenticates as a GitHub App. */
+    githubToken: usesApp(env) ? "" : readToken(env, ctx),
+    /** Set when the runner authenticates as a GitHub App instead of with a token. */
+    githubApp: readApp(env, ctx),
     githubApiUrl: env.GITHUB_API_URL.replace(/\/+$/, ""),
     dispatchRepo: env.DISPATCH_REPO,
     redisUrl: env.REDIS_URL,
@@ -80,6 +81,67 @@ export function commonSettings(env: CommonEnv, service: ServiceName, ctx: z.Refi
 }
 
 export type CommonConfig = DeepReadonly<ReturnType<typeof commonSettings>>;
+
+/**
+ * Exactly one identity: a token (GITHUB_TOKEN or GITHUB_TOKEN_FILE) or a
+ * GitHub App (GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY or _FILE).
+ */
+function checkIdentity(env: CommonEnv, ctx: z.RefinementCtx): void {
+  const hasToken = (env.GITHUB_TOKEN !== undefined && env.GITHUB_TOKEN !== "") || env.GITHUB_TOKEN_FILE !== undefined;
+  const hasKey = (env.GITHUB_APP_PRIVATE_KEY !== undefined && env.GITHUB_APP_PRIVATE_KEY !== "") || env.GITHUB_APP_PRIVATE_KEY_FILE !== undefined;
+  const app = env.GITHUB_APP_ID !== undefined || hasKey || env.GITHUB_APP_INSTALLATION_ID !== undefined;
+  if (hasToken && app) {
+    ctx.addIssue({ code: "custom", path: ["GITHUB_APP_ID"], message: "and GITHUB_TOKEN are both set: choose a token or a GitHub App" });
+    return;
+  }
+  if (app) {
+    if (env.GITHUB_APP_ID === undefined) ctx.addIssue({ code: "custom", path: ["GITHUB_APP_ID"], message: "is required with a GitHub App private key" });
+    if (!hasKey) {
+      ctx.addIssue({ code: "custom", path: ["GITHUB_APP_PRIVATE_KEY"], message: "is required with GITHUB_APP_ID (or GITHUB_APP_PRIVATE_KEY_FILE)" });
+    } else if (env.GITHUB_APP_PRIVATE_KEY && env.GITHUB_APP_PRIVATE_KEY_FILE !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["GITHUB_APP_PRIVATE_KEY_FILE"], message: "and GITHUB_APP_PRIVATE_KEY are both set: choose one" });
+    }
+    return;
+  }
+  if (env.GITHUB_TOKEN === undefined || env.GITHUB_TOKEN === "") {
+    if (env.GITHUB_TOKEN_FILE === undefined) {
+      ctx.addIssue({ code: "custom", path: ["GITHUB_TOKEN"], message: "is required (or GITHUB_TOKEN_FILE, or a GitHub App: GITHUB_APP_ID)" });
+    }
+  } else if (env.GITHUB_TOKEN_FILE !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["GITHUB_TOKEN_FILE"], message: "and GITHUB_TOKEN are both set: choose one" });
+  }
+}
+
+function usesApp(env: CommonEnv): boolean {
+  return env.GITHUB_APP_ID !== undefined;
+}
+
+export interface GitHubAppSettings {
+  readonly appId: number;
+  /** PEM; a secret like the token. */
+  readonly privateKey: string;
+  /** Found from the dispatch repository (GET /repos/{owner}/{repo}/installation) when not set. */
+  readonly installationId: number | undefined;
+}
+
+function readApp(env: CommonEnv, ctx: z.RefinementCtx): GitHubAppSettings | undefined {
+  if (env.GITHUB_APP_ID === undefined) return undefined;
+  let privateKey = env.GITHUB_APP_PRIVATE_KEY ?? "";
+  if (privateKey === "" && env.GITHUB_APP_PRIVATE_KEY_FILE !== undefined) {
+    try {
+      privateKey = readFileSync(env.GITHUB_APP_PRIVATE_KEY_FILE, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+      ctx.addIssue({ code: "custom", path: ["GITHUB_APP_PRIVATE_KEY_FILE"], message: `cannot be read (${code})` });
+    }
+  }
+  // Environments often carry the PEM on one line with literal "\n"s.
+  privateKey = privateKey.replace(/\\n/g, "\n").trim();
+  if (privateKey !== "" && !privateKey.startsWith("-----BEGIN")) {
+    ctx.addIssue({ code: "custom", path: ["GITHUB_APP_PRIVATE_KEY"], message: "must be a PEM private key (-----BEGIN ...)" });
+  }
+  return { appId: env.GITHUB_APP_ID, privateKey, installationId: env.GITHUB_APP_INSTALLATION_ID };
+}
 
 /** GITHUB_TOKEN, or the first line of GITHUB_TOKEN_FILE (a mounted secret). */
 function readToken(env: CommonEnv, ctx: z.RefinementCtx): string {

@@ -5,6 +5,8 @@ export const ADMIN_METHODS = [
   "createRepo",
   "getRepo",
   "createUser",
+  "registerApp",
+  "installationTokens",
   "createIssue",
   "updateIssue",
   "createComment",

@@ -39,6 +39,8 @@ export function createSandboxAdmin(rt: SandboxRuntime): SandboxAdmin {
       if (input.token === false) return { login: account.login, id: account.id };
       return { login: account.login, id: account.id, token: state.users.mintToken(account.login, input.readOnlyToken ?? false) };
     },
+    registerApp: (input) => state.apps.register(input),
+    installationTokens: () => state.apps.mintedTokens(),
     createIssue(owner, name, input) {
       const repo = repoOf(owner, name);
       const author = state.users.ensure(input.user ?? ownerLogin).login;

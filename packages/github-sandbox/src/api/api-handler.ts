@@ -6,6 +6,7 @@ import type { ResponseValidator } from "../openapi/openapi-validator.js";
 import type { ApiServices, RouteDefinition, RouteResult } from "../routes/route-types.js";
 import type { TokenGrant } from "../state/user-directory.js";
 import type { RequestLogEntry } from "../types.js";
+import { AppDirectory } from "../state/app-directory.js";
 import { ApiError } from "./api-error.js";
 import { tokenFromAuthorization } from "./credentials.js";
 import { etagMatches, weakEtag } from "./etag.js";
@@ -87,12 +88,16 @@ export class ApiHandler {
   private async run(ex: Exchange, url: URL): Promise<void> {
     const rawBody = await readBody(ex.req);
     await sleep(this.deps.latencyMs());
-    ex.grant = this.deps.services.state.users.grant(tokenFromAuthorization(ex.req.headers.authorization) ?? "");
+    const auth = this.authenticate(tokenFromAuthorization(ex.req.headers.authorization) ?? "");
+    if (auth !== undefined && !(auth instanceof ApiError)) ex.grant = auth;
     if (ex.grant) ex.entry.user = ex.grant.login;
     // Faults stand for failures in front of the API, so they come before authentication and limits.
     const fault = this.deps.faults.take(ex.method, ex.entry.route, ex.path);
     if (fault && !fault.afterAction) return this.answerFault(ex, fault, this.currentRate(ex));
-    if (!ex.grant) return this.answer(ex, this.errorResult(new ApiError(401, "Bad credentials"), ex), anonymousRate());
+    if (!ex.grant) {
+      const refusal = auth instanceof ApiError ? auth : new ApiError(401, "Bad credentials");
+      return this.answer(ex, this.errorResult(refusal, ex), anonymousRate());
+    }
 
     const limited = this.applyLimits(ex, ex.grant.login);
     if (limited) return;
@@ -107,6 +112,23 @@ export class ApiHandler {
     ex.entry.rateLimited = counted;
     if (fault) return this.answerFault(ex, fault, rate);
     this.answer(ex, result, rate);
+  }
+
+  /**
+   * A token's grant, or for a GitHub App's JWT a grant naming the App (only
+   * the App endpoints take it). A bad JWT is a 401 saying why, as on GitHub.
+   */
+  private authenticate(token: string): TokenGrant | ApiError | undefined {
+    const apps = this.deps.services.state.apps;
+    const grant = this.deps.services.state.users.grant(token);
+    if (grant || !AppDirectory.looksLikeJwt(token)) return grant;
+    try {
+      const app = apps.verifyJwt(token);
+      return { login: app.botLogin, readOnly: true, appId: app.id };
+    } catch (error) {
+      if (error instanceof ApiError) return error;
+      throw error;
+    }
   }
 
   /** Returns true when a limit answered the request. */
@@ -132,6 +154,12 @@ export class ApiHandler {
 
   private async execute(ex: Exchange, rawBody: Buffer, selfUrl: string): Promise<RouteResult> {
     if (!ex.route || !ex.grant) return this.errorResult(new ApiError(404, "Not Found"), ex);
+    if (ex.route.jwt === true && ex.grant.appId === undefined) {
+      return this.errorResult(new ApiError(401, "A JSON web token could not be decoded"), ex);
+    }
+    if (ex.route.jwt !== true && ex.grant.appId !== undefined) {
+      return this.errorResult(new ApiError(403, "Resource not accessible by integration"), ex);
+    }
     try {
       const body = parseJson(rawBody);
       return await ex.route.handle({ params: ex.params, query: ex.query, body, actor: ex.grant, services: this.deps.services, selfUrl });
@@ -144,7 +172,7 @@ export class ApiHandler {
 
   /** GitHub answers a matching If-None-Match with 304 and no body; such requests are free. */
   private conditional(ex: Exchange, result: RouteResult): RouteResult {
-    const etag = weakEtag(JSON.stringify(result.body));
+    const etag = weakEtag(JSON.stringify(result.body), tokenFromAuthorization(ex.req.headers.authorization) ?? "");
     const headers = { ...result.headers, etag, "cache-control": "private, max-age=60, s-maxage=60" };
     const ifNoneMatch = ex.req.headers["if-none-match"];
     if (etagMatches(ifNoneMatch, etag)) return { status: 304, headers };

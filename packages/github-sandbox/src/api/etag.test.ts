@@ -7,6 +7,11 @@ describe("ETags", () => {
     expect(weakEtag("[1]")).not.toBe(weakEtag("[2]"));
   });
 
+  it("differ between credentials for the same body, as GitHub's vary with Authorization", () => {
+    expect(weakEtag("[]", "ghs_first")).not.toBe(weakEtag("[]", "ghs_second"));
+    expect(weakEtag("[]", "ghs_first")).toBe(weakEtag("[]", "ghs_first"));
+  });
+
   it("match weakly, in lists, and with *", () => {
     const tag = weakEtag("[]");
     expect(etagMatches(tag, tag)).toBe(true);

@@ -1,8 +1,16 @@
 import { createHash } from "node:crypto";
 
-/** A weak ETag of the response body, the form GitHub sends (`W/"<sha256 hex>"`). */
-export function weakEtag(body: string): string {
-  return `W/"${createHash("sha256").update(body).digest("hex")}"`;
+/**
+ * A weak ETag of the response body, the form GitHub sends (`W/"<sha256 hex>"`).
+ * With `credential`, the tag also depends on who asked: GitHub's ETags vary
+ * with the Authorization header (`Vary: Accept, Authorization, Cookie`), so a
+ * client whose token changes (an App's hourly installation token) gets a full
+ * answer to its next conditional request.
+ */
+export function weakEtag(body: string, credential?: string): string {
+  const hash = createHash("sha256").update(body);
+  if (credential !== undefined) hash.update("\0").update(credential);
+  return `W/"${hash.digest("hex")}"`;
 }
 
 /** If-None-Match uses weak comparison: `W/` prefixes are ignored and `*` matches anything. */

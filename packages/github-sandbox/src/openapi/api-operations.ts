@@ -20,6 +20,9 @@ export const API_OPERATIONS = [
   "PATCH /repos/{owner}/{repo}/pulls/{pull_number}",
   "GET /rate_limit",
   "GET /user",
+  "GET /app",
+  "GET /repos/{owner}/{repo}/installation",
+  "POST /app/installations/{installation_id}/access_tokens",
 ] as const;
 
 export type ApiOperation = (typeof API_OPERATIONS)[number];

@@ -1,3 +1,4 @@
+import { appRoutes } from "./app-routes.js";
 import { commentRoutes } from "./comment-routes.js";
 import { issueRoutes } from "./issue-routes.js";
 import { labelRoutes } from "./label-routes.js";
@@ -9,5 +10,5 @@ import { userRoutes } from "./user-routes.js";
 
 /** Every REST route the sandbox serves; each operation is listed in API_OPERATIONS. */
 export function allRoutes(): RouteDefinition[] {
-  return [...repoRoutes, ...issueRoutes, ...commentRoutes, ...labelRoutes, ...pullRoutes, ...rateLimitRoutes, ...userRoutes];
+  return [...repoRoutes, ...issueRoutes, ...commentRoutes, ...labelRoutes, ...pullRoutes, ...rateLimitRoutes, ...userRoutes, ...appRoutes];
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_OPERATIONS } from "../openapi/api-operations.js";
 import { startSandbox } from "../start-sandbox.js";
 import { octokitFor, statusOf } from "../test-support/octokit-for.js";
+import { signAppJwt } from "../test-support/app-jwt.js";
 import { rawRequest } from "../test-support/raw-request.js";
 import type { Sandbox } from "../types.js";
 
@@ -122,6 +123,22 @@ describe("every route answers only in shapes GitHub's OpenAPI description allows
     expect((await owner.users.getAuthenticated()).data.login).toBe(sandbox.users.owner);
     expect(await statusOf(octokitFor(sandbox, "ghp_wrong").users.getAuthenticated())).toBe(401);
     expect(await statusOf(octokitFor(sandbox, "ghp_wrong").rateLimit.get())).toBe(401);
+  });
+
+  it("serves the GitHub App endpoints to the App's JWT", async () => {
+    const app = sandbox.admin.registerApp({ slug: "conformance-bot", installedOn: "acme" });
+    const jwt = signAppJwt(app.appId, app.privateKey);
+    const asApp = { token: jwt };
+    expect((await rawRequest(`${sandbox.apiUrl}/app`, asApp)).json).toMatchObject({ id: app.appId, slug: "conformance-bot" });
+    const installation = await rawRequest(`${sandbox.apiUrl}/repos/acme/target/installation`, asApp);
+    expect(installation.json).toMatchObject({ id: app.installationId, app_slug: "conformance-bot" });
+    const minted = await rawRequest(`${sandbox.apiUrl}/app/installations/${app.installationId}/access_tokens`, { ...asApp, method: "POST" });
+    expect(minted.status).toBe(201);
+    expect(minted.json).toMatchObject({ token: expect.stringMatching(/^ghs_/) as unknown });
+
+    expect((await rawRequest(`${sandbox.apiUrl}/app`, { token: sandbox.tokens.owner })).status).toBe(401);
+    expect((await rawRequest(`${sandbox.apiUrl}/repos/acme/missing/installation`, asApp)).status).toBe(404);
+    expect((await rawRequest(`${sandbox.apiUrl}/app/installations/1/access_tokens`, { ...asApp, method: "POST" })).status).toBe(404);
   });
 
   it("answers conditional requests with 304 and no body", async () => {

@@ -36,5 +36,7 @@ export interface RouteDefinition {
   operation: ApiOperation;
   /** GitHub's docs page for the operation, sent as `documentation_url` in errors. */
   docs: string;
+  /** Authenticated with a GitHub App's JWT, and only with one. */
+  jwt?: boolean;
   handle(ctx: RouteContext): RouteResult | Promise<RouteResult>;
 }

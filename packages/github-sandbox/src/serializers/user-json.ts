@@ -9,7 +9,9 @@ export function userJson(ctx: JsonContext, login: string): GitHubUser {
 }
 
 export function accountJson(ctx: JsonContext, account: Account): GitHubUser {
-  const url = `${ctx.urls.api}/users/${account.login}`;
+  // Bot logins end in "[bot]", which GitHub percent-encodes in URLs.
+  const path = encodeURIComponent(account.login);
+  const url = `${ctx.urls.api}/users/${path}`;
   return {
     login: account.login,
     id: account.id,
@@ -17,7 +19,7 @@ export function accountJson(ctx: JsonContext, account: Account): GitHubUser {
     avatar_url: `${ctx.urls.origin}/avatars/u/${account.id}?v=4`,
     gravatar_id: "",
     url,
-    html_url: `${ctx.urls.origin}/${account.login}`,
+    html_url: `${ctx.urls.origin}/${path}`,
     followers_url: `${url}/followers`,
     following_url: `${url}/following{/other_user}`,
     gists_url: `${url}/gists{/gist_id}`,

@@ -18,6 +18,8 @@ const DEFAULT_STARTS: Record<string, number> = {
   pull: 2100000001,
   comment: 3500000001,
   label: 8000000001,
+  app: 1000001,
+  installation: 50000001,
 };
 
 /** Legacy-format node id (`base64("<kind>:<Type><id>")`), which GitHub still accepts and which clients treat as opaque. */

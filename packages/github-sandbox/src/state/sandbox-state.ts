@@ -6,6 +6,7 @@ import { DEFAULT_LABELS, IMPLICIT_LABEL_COLOR } from "./default-labels.js";
 import { IdSequence, nodeId } from "./id-sequence.js";
 import type { CommentRecord, IssueRecord, LabelRecord, RepoRecord } from "./records.js";
 import type { UserDirectory } from "./user-directory.js";
+import { AppDirectory } from "./app-directory.js";
 
 export type Permission = "admin" | "write" | "read" | "none";
 
@@ -14,12 +15,15 @@ const NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
 /** All repositories, issues, comments and labels of one sandbox, plus who may do what with them. */
 export class SandboxState {
   private readonly repos = new Map<string, RepoRecord>();
+  readonly apps: AppDirectory;
 
   constructor(
     readonly dataDir: string,
     readonly users: UserDirectory,
     readonly ids: IdSequence,
-  ) {}
+  ) {
+    this.apps = new AppDirectory(users, ids);
+  }
 
   async createRepo(input: CreateRepoInput): Promise<RepoRecord> {
     if (!NAME_PATTERN.test(input.owner) || !NAME_PATTERN.test(input.name) || input.name.endsWith(".git")) {
@@ -56,6 +60,8 @@ export class SandboxState {
     const user = login.toLowerCase();
     if (user === repo.owner.toLowerCase() || user === this.users.roles.owner.toLowerCase()) return "admin";
     if (repo.collaborators.has(user)) return "write";
+    // An App's bot may write where the App is installed (the permissions the runner asks for).
+    if (this.apps.installedFor(user, repo.owner)) return "write";
     if (user === this.users.roles.readOnly.toLowerCase()) return "read";
     return repo.private ? "none" : "read";
   }

@@ -6,7 +6,7 @@ export interface Account {
   login: string;
   id: number;
   nodeId: string;
-  type: "User" | "Organization";
+  type: "User" | "Organization" | "Bot";
   createdAt: number;
 }
 
@@ -14,6 +14,10 @@ export interface TokenGrant {
   login: string;
   /** A read-only token: every write and every push is refused with 403, whatever the user may do. */
   readOnly: boolean;
+  /** Epoch ms after which the token is refused (installation tokens); none for personal tokens. */
+  expiresAt?: number;
+  /** Set for a GitHub App's JWT: only the App endpoints accept it. */
+  appId?: number;
 }
 
 const DEFAULT_LOGINS: SandboxRoles<string> = { owner: "octo-owner", readOnly: "octo-reader", outsider: "octo-outsider" };
@@ -54,11 +58,13 @@ export class UserDirectory {
   }
 
   grant(token: string): TokenGrant | undefined {
-    return this.grants.get(token);
+    const grant = this.grants.get(token);
+    if (grant?.expiresAt !== undefined && Date.now() >= grant.expiresAt) return undefined;
+    return grant;
   }
 
-  mintToken(login: string, readOnly: boolean, token = newToken()): string {
-    this.grants.set(token, { login: this.ensure(login).login, readOnly });
+  mintToken(login: string, readOnly: boolean, token = newToken(), expiresAt?: number): string {
+    this.grants.set(token, { login: this.ensure(login).login, readOnly, ...(expiresAt === undefined ? {} : { expiresAt }) });
     return token;
   }
 

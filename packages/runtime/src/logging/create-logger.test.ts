@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createLogger, type Logger } from "./create-logger.js";
+import { pino } from "pino";
+import { createLogger, loggerSecrets, type Logger } from "./create-logger.js";
 
 // Built at run time so no token-shaped literal sits in the repository (secret scanners).
 const TOKEN = ["ghp", "Zx9SecretTokenValue0123456789abcd"].join("_");
@@ -123,5 +124,27 @@ describe("createLogger", () => {
     expect(output()).toBe("");
     logger.warn("loud");
     expect(output()).toContain('"msg":"loud"');
+  });
+});
+
+describe("a secret learned after the logger was built", () => {
+  // An installation token minted an hour into the process's life.
+  const LATER = ["ghs", "LaterInstallationToken0123456789"].join("_");
+
+  it("is masked from the next line on, in children too, through the logger's own secret set", () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: "info", service: "s", secrets: [TOKEN], destination: { write: (l: string) => void lines.push(l) } });
+    const child = logger.child({ job: "x" });
+    child.info(`before: ${LATER}`);
+    loggerSecrets(child)?.add(LATER);
+    child.error({ err: new Error(`push with ${LATER} failed`) }, `after: ${LATER}`);
+    logger.info({ nested: { url: `https://x-access-token:${LATER}@example.test` } }, "clone");
+    expect(lines[0]).toContain(LATER);
+    expect(lines.slice(1).join("")).not.toContain(LATER);
+    expect(lines[1]).toContain("after: [REDACTED]");
+  });
+
+  it("is not known to a logger that was not made by createLogger", () => {
+    expect(loggerSecrets(pino({ level: "silent" }))).toBeUndefined();
   });
 });

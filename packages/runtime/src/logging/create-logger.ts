@@ -1,5 +1,5 @@
 import { pino, stdSerializers, stdTimeFunctions, type DestinationStream, type Logger } from "pino";
-import { scrubSecrets, scrubText, type LogFormat } from "@agent-runner/core";
+import { SecretSet, scrubSecrets, scrubText, type LogFormat, type Secrets } from "@agent-runner/core";
 import { prettyDestination } from "./pretty-destination.js";
 
 export type { Logger } from "pino";
@@ -7,8 +7,11 @@ export type { Logger } from "pino";
 export interface LoggerOptions {
   readonly level: string;
   readonly service: string;
-  /** Values that must never be written, wherever they hide in a log line. */
-  readonly secrets: readonly string[];
+  /**
+   * Values that must never be written, wherever they hide in a log line. A
+   * SecretSet may grow after the logger is built (installation tokens).
+   */
+  readonly secrets: Secrets;
   /** json (the default): one JSON object a line. pretty: readable lines for a terminal (LOG_FORMAT). */
   readonly format?: LogFormat;
   /** Where lines go (stdout by default); with format pretty, it receives the formatted text. */
@@ -38,10 +41,20 @@ const REDACT_PATHS = [
  * pipelines read without a pino-specific parser.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const secrets = [...options.secrets];
-  // As they appear inside a JSON string, for the final pass over the written line.
-  const writtenSecrets = [...new Set(secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))];
-  return pino(
+  const known = options.secrets instanceof SecretSet ? options.secrets : new SecretSet(options.secrets);
+  let cachedVersion = -1;
+  let secrets: string[] = [];
+  let writtenSecrets: string[] = [];
+  // Read at every line, so a secret learned at run time is masked from then on.
+  const refresh = (): void => {
+    if (known.version === cachedVersion) return;
+    cachedVersion = known.version;
+    secrets = [...known.list()];
+    // As they appear inside a JSON string, for the final pass over the written line.
+    writtenSecrets = [...new Set(secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))];
+  };
+  refresh();
+  const logger = pino(
     {
       level: options.level,
       base: { service: options.service },
@@ -53,6 +66,7 @@ export function createLogger(options: LoggerOptions): Logger {
       },
       hooks: {
         logMethod(args, method) {
+          refresh();
           // Values after the first argument are printf arguments (%s, %o, %j): pino formats them
           // into the message, where the formatters below never see them.
           const scrubbed = args.map((arg, i) =>
@@ -66,7 +80,10 @@ export function createLogger(options: LoggerOptions): Logger {
         },
         // Last pass over the serialized line, for what pino assembles itself: the
         // message it copies from an error logged without one, and child bindings.
-        streamWrite: (line) => scrubText(line, writtenSecrets),
+        streamWrite: (line) => {
+          refresh();
+          return scrubText(line, writtenSecrets);
+        },
       },
       serializers: {
         // formatters.log has already turned Errors into scrubbed plain objects that keep
@@ -76,4 +93,18 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     options.format === "pretty" ? prettyDestination(options.destination) : options.destination,
   );
+  // Child loggers inherit it (pino builds them with Object.create), so whoever gets a logger can teach it a secret.
+  Object.defineProperty(logger, SECRETS, { value: known });
+  return logger;
+}
+
+const SECRETS = Symbol("agent-runner.logger-secrets");
+
+/**
+ * The set a logger scrubs, to add secrets learned at run time (installation
+ * tokens); undefined for a logger not made by createLogger.
+ */
+export function loggerSecrets(logger: Logger): SecretSet | undefined {
+  const known = (logger as unknown as Record<symbol, unknown>)[SECRETS];
+  return known instanceof SecretSet ? known : undefined;
 }

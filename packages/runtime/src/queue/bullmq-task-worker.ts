@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker, type Job } from "bullmq";
-import { TaskTimeoutError, scrubText, willRetry, type TaskJobContext, type TaskProcessor } from "@agent-runner/core";
+import { TaskTimeoutError, currentSecrets, scrubText, willRetry, type Secrets, type TaskJobContext, type TaskProcessor } from "@agent-runner/core";
 import type { RedisConnection } from "../redis/create-redis-connection.js";
 import { TASK_QUEUE_NAME } from "./queue-names.js";
 import { backoffDelay } from "./job-policy.js";
@@ -20,7 +20,7 @@ export interface BullMqTaskWorkerOptions {
   readonly retryOnTimeout?: boolean;
   readonly onError?: (error: Error) => void;
   /** Masked in a failed job's message and stack, which BullMQ stores in Redis and shows on the board. */
-  readonly secrets?: readonly string[];
+  readonly secrets?: Secrets;
 }
 
 /** Runs a TaskProcessor on BullMQ jobs: the only worker-side file that knows BullMQ. */
@@ -83,7 +83,7 @@ export class BullMqTaskWorker {
       await this.options.processor(context);
     } catch (error) {
       const final = !willRetry(error, context.attemptsMade, context.maxAttempts);
-      throw scrubErrorInPlace(final ? asUnrecoverable(error) : error, this.options.secrets ?? []);
+      throw scrubErrorInPlace(final ? asUnrecoverable(error) : error, currentSecrets(this.options.secrets ?? []));
     } finally {
       clearTimeout(timer);
       this.controllers.delete(controller);

@@ -34,9 +34,10 @@ export function runService<Schema extends z.ZodType<CommonConfig>>(
   }
   delete env["GITHUB_TOKEN"];
   delete env["GITHUB_WEBHOOK_SECRET"];
+  delete env["GITHUB_APP_PRIVATE_KEY"];
   // A service's own secrets (the poller's webhook secret) are scrubbed like the token.
   const extra = (config as { extraSecrets?: readonly string[] }).extraSecrets ?? [];
-  const secrets = [config.githubToken, ...extra];
+  const secrets = [config.githubToken, config.githubApp?.privateKey ?? "", ...extra].filter((s) => s !== "");
   const log = createLogger({ level: config.logLevel, format: config.logFormat, service, secrets });
   start(config, log)
     .then((running) => handleSignals(service, running, log))

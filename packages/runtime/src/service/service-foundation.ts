@@ -1,8 +1,8 @@
 import type { Registry } from "prom-client";
-import type { CommonConfig } from "@agent-runner/core";
+import { SecretSet, type CommonConfig, type GitHubTokenSource } from "@agent-runner/core";
 import type { GitHubClient } from "@agent-runner/core";
-import { OctokitGitHubClient } from "@agent-runner/github";
-import type { Logger } from "../logging/create-logger.js";
+import { GitHubAppTokenSource, OctokitGitHubClient, StaticTokenSource } from "@agent-runner/github";
+import { loggerSecrets, type Logger } from "../logging/create-logger.js";
 import { createGitHubMetrics } from "../metrics/github-metrics.js";
 import { createRegistry } from "../metrics/create-registry.js";
 import { registerQueueMetrics } from "../metrics/queue-metrics.js";
@@ -15,6 +15,10 @@ export interface ServiceFoundation {
   readonly redis: RedisConnection;
   readonly queue: BullMqTaskQueue;
   readonly github: GitHubClient;
+  /** Who the runner is on GitHub: a token, or a GitHub App whose installation tokens are renewed as they expire. */
+  readonly identity: GitHubTokenSource;
+  /** Every secret the service scrubs, installation tokens included as they are minted. */
+  readonly secrets: SecretSet;
 }
 
 export interface FoundationOverrides {
@@ -23,6 +27,8 @@ export interface FoundationOverrides {
   /** Base of Octokit's in-request retry back-off (tests shrink it). */
   readonly retryBaseMs?: number;
   readonly fetch?: typeof fetch;
+  /** How long before an installation token expires a new one is minted (default 5 minutes). */
+  readonly tokenRefreshBeforeMs?: number;
 }
 
 /**
@@ -44,19 +50,41 @@ export function buildServiceFoundation(config: CommonConfig, log: Logger, overri
     backoffMs: overrides.backoffMs ?? DEFAULT_BACKOFF_MS,
   });
   registerQueueMetrics(registry, queue);
+  // The logger's own set when it has one, so it scrubs each installation token from the moment it is minted.
+  const secrets = loggerSecrets(log) ?? new SecretSet([config.githubToken]);
+  const identity = createIdentity(config, secrets, overrides);
   const github = new OctokitGitHubClient({
     token: config.githubToken,
+    ...(config.githubApp === undefined ? {} : { tokenSource: identity }),
+    secrets,
     baseUrl: config.githubApiUrl,
     logger: log,
     observer: createGitHubMetrics(registry),
     writeBudget:
       config.githubWritesPerMinute > 0
-        ? new RedisWriteBudget(redis, `${config.queuePrefix}:github-write-budget`, config.githubWritesPerMinute)
+        ? // Per identity: a token and an App installation have separate limits on GitHub.
+          new RedisWriteBudget(redis, `${config.queuePrefix}:github-write-budget:${identity.identityKey}`, config.githubWritesPerMinute)
         : undefined,
     ...(overrides.retryBaseMs === undefined ? {} : { retryBaseMs: overrides.retryBaseMs }),
     ...(overrides.fetch === undefined ? {} : { fetch: overrides.fetch }),
   });
-  return { registry, redis, queue, github };
+  return { registry, redis, queue, github, identity, secrets };
+}
+
+function createIdentity(config: CommonConfig, secrets: SecretSet, overrides: FoundationOverrides): GitHubTokenSource {
+  const app = config.githubApp;
+  if (app === undefined) return new StaticTokenSource(config.githubToken);
+  secrets.add(app.privateKey);
+  return new GitHubAppTokenSource({
+    appId: app.appId,
+    privateKey: app.privateKey,
+    installationId: app.installationId,
+    installationRepo: config.dispatchRepo,
+    baseUrl: config.githubApiUrl,
+    secrets,
+    ...(overrides.tokenRefreshBeforeMs === undefined ? {} : { refreshBeforeMs: overrides.tokenRefreshBeforeMs }),
+    ...(overrides.fetch === undefined ? {} : { fetch: overrides.fetch }),
+  });
 }
 
 export const DEFAULT_BACKOFF_MS = 5_000;

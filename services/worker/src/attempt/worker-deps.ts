@@ -17,9 +17,18 @@ export interface WorkerSettings {
 
 export type JobOutcome = "completed" | "failed" | "retried" | "cancelled";
 
+/** How a task's run ended for its user: the PR state it reached, or why it did not. */
+export type TaskOutcomeLabel = "opened" | "updated" | "merged" | "closed" | "failed" | "cancelled";
+
 export interface JobMetricsSink extends TaskMetricsSink {
   jobStarted(): void;
   jobFinished(outcome: JobOutcome, seconds: number): void;
+  /** Once per run, when it ends for good (not on an attempt the queue retries). */
+  taskOutcome(outcome: TaskOutcomeLabel): void;
+  /** From the poller queueing the task to its PR being opened. */
+  timeToPullRequest(seconds: number): void;
+  /** A run after the first (an edit, a reopen, a retry) started. */
+  rerunStarted(): void;
 }
 
 /** What every attempt of one worker process shares. */

@@ -35,7 +35,7 @@ export interface Pipeline {
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
   const prefix = uniquePrefix("test");
   const workspaceDir = await mkdtemp(path.join(os.tmpdir(), "ar-pipeline-"));
-  const env = {
+  const env: Record<string, string> = {
     GITHUB_TOKEN: options.sandbox.tokens.owner,
     GITHUB_API_URL: options.sandbox.apiUrl,
     DISPATCH_REPO: "acme/dispatch",
@@ -50,6 +50,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     GITHUB_WRITES_PER_MINUTE: "0",
     ...options.env,
   };
+  // A GitHub App identity replaces the owner's token: the config takes exactly one.
+  if (env["GITHUB_APP_ID"] !== undefined) delete env["GITHUB_TOKEN"];
   const config = loadConfig(workerConfigSchema, env);
   const logs = new LogCapture();
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });

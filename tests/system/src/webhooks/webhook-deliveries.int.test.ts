@@ -97,6 +97,37 @@ describe("webhook deliveries to the poller", () => {
     expect(await metric(port, POLLER_METRICS.deliveries.name, { event: "issue_comment", outcome: "accepted" })).toBe(1);
   });
 
+  it("cancels a queued task as soon as the issues delivery says its issue was closed, not at the next sweep", async () => {
+    const { url } = await start();
+    sandbox.admin.setWebhook({ url, secret: SECRET });
+    const issue = sandbox.admin.createIssue("acme", name, { title: "Closed soon", body: formatA("closed-1", "acme/target"), labels: ["copilot-agent"] });
+    await sandbox.admin.flushWebhooks();
+    await pipeline?.poller?.webhooks?.drain();
+    const jobKey = `${pipeline?.prefix ?? ""}:tasks:closed-1`;
+    // Queued by the "opened" delivery (no worker runs, so it waits)...
+    expect(await pipeline?.redis.exists(jobKey)).toBe(1);
+
+    sandbox.admin.updateIssue("acme", name, issue.number, { state: "closed" });
+    await sandbox.admin.flushWebhooks();
+    await pipeline?.poller?.webhooks?.drain();
+
+    // ...and removed by the "closed" one, with one comment, while the next sweep is an hour away.
+    expect(sandbox.admin.deliveries().find((d) => d.action === "closed")).toMatchObject({ event: "issues", status: 202 });
+    expect(await pipeline?.redis.exists(jobKey)).toBe(0);
+    const comments = sandbox.admin.listComments("acme", name, issue.number).filter((c) => c.body.includes("cancelled this task"));
+    expect(comments).toHaveLength(1);
+  });
+
+  it("ignores the close of an issue that carries no task", async () => {
+    const { url } = await start();
+    const issue = sandbox.admin.createIssue("acme", name, { title: "Unrelated", body: "just a question", labels: [] });
+    sandbox.admin.setWebhook({ url, secret: SECRET });
+    sandbox.admin.updateIssue("acme", name, issue.number, { state: "closed" });
+    await sandbox.admin.flushWebhooks();
+    await pipeline?.poller?.webhooks?.drain();
+    expect(sandbox.admin.listComments("acme", name, issue.number)).toEqual([]);
+  });
+
   it("refuses a wrong or missing signature with 401, enqueues nothing and logs no payload", async () => {
     const { url, port } = await start();
     const issue = sandbox.admin.createIssue("acme", name, { title: "Forged", body: formatA("forged-1", "acme/target"), labels: ["copilot-agent"] });

@@ -1,4 +1,4 @@
-import type { JobMetricsSink, JobOutcome } from "../worker-deps.js";
+import type { JobMetricsSink, JobOutcome, TaskOutcomeLabel } from "../worker-deps.js";
 
 /** Remembers every metric an attempt records, as short strings tests can compare. */
 export class RecordingMetrics implements JobMetricsSink {
@@ -10,6 +10,18 @@ export class RecordingMetrics implements JobMetricsSink {
 
   jobFinished(outcome: JobOutcome): void {
     this.records.push(`job ${outcome}`);
+  }
+
+  taskOutcome(outcome: TaskOutcomeLabel): void {
+    this.records.push(`task ${outcome}`);
+  }
+
+  timeToPullRequest(): void {
+    this.records.push("time to pull request");
+  }
+
+  rerunStarted(): void {
+    this.records.push("rerun started");
   }
 
   observeStep(step: string): void {

@@ -177,7 +177,7 @@ export class OctokitGitHubClient implements GitHubClient {
 
   async createPull(
     repo: RepoRef,
-    input: { title: string; body: string; head: string; base: string },
+    input: { title: string; body: string; head: string; base: string; draft?: boolean },
   ): Promise<CreatePullResult> {
     const response = await this.call("POST /repos/{owner}/{repo}/pulls", () =>
       this.octokit.rest.pulls.create({
@@ -370,6 +370,7 @@ function toPull(p: {
   body: string | null;
   head: { ref: string; sha: string };
   user: { login: string } | null;
+  draft?: boolean;
 }): PullRequest {
   return {
     number: p.number,
@@ -381,5 +382,6 @@ function toPull(p: {
     headRef: p.head.ref,
     headSha: p.head.sha,
     authorLogin: p.user?.login,
+    draft: p.draft === true,
   };
 }

@@ -131,6 +131,7 @@ async function buildDeps(
       allowedTargetRepos: config.allowedTargetRepos,
       workspaceDir: config.workspaceDir,
       cancelCheckMs: overrides.cancelCheckMs ?? DEFAULT_CANCEL_CHECK_MS,
+      keepWorkOnTimeout: config.keepWorkOnTimeout,
     },
     metrics,
     log,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -9,6 +9,7 @@ import {
   RepoNotFoundError,
   TargetNotAllowedError,
   TaskCancelledError,
+  TaskTimeoutError,
   type PushLedger,
   type TaskJob,
 } from "@agent-runner/core";
@@ -417,6 +418,66 @@ describe("processTask", () => {
       expect(outcome.branch).toBe("agent-task-cancelle");
       expect(github.pulls.get("acme/target")).toHaveLength(1);
       expect(github.commentsOn("acme/dispatch", issueNumber)).toHaveLength(1);
+    });
+  });
+  describe("when the change step hits its time limit with changes in the tree", () => {
+    /** An agent that wrote `file` and was then stopped by the deadline. */
+    function timingOut(file: string): TaskHandler {
+      return {
+        name: "command",
+        apply: async (workspace) => {
+          await writeFile(path.join(workspace.dir, file), "half done\n");
+          throw new TaskTimeoutError(1_000);
+        },
+      };
+    }
+    function writing(file: string): TaskHandler {
+      return {
+        name: "command",
+        apply: async (workspace) => {
+          await writeFile(path.join(workspace.dir, file), "finished\n");
+          return { summary: "finished", changedFiles: [file] };
+        },
+      };
+    }
+    const keep = (): WorkerDeps["settings"] => ({ ...deps().settings, keepWorkOnTimeout: true });
+
+    it("pushes the work as one draft PR marked incomplete and says once on the issue that `/agent retry` continues it", async () => {
+      await expect(processTask(context(job("slow-task")), deps({ handler: timingOut("half.txt"), settings: keep() }))).rejects.toBeInstanceOf(TaskTimeoutError);
+      expect(target.filesAt("agent-task-slow-tas")?.get("half.txt")).toBe("half done\n");
+      const pulls = github.pulls.get("acme/target") ?? [];
+      expect(pulls).toHaveLength(1);
+      expect(pulls[0]?.draft).toBe(true);
+      expect(pulls[0]?.title).toBe("[incomplete] Agent task: Add a thing");
+      expect(pulls[0]?.body).toContain("**Incomplete:**");
+      const comments = github.commentsOn("acme/dispatch", issueNumber);
+      expect(comments).toHaveLength(1);
+      expect(comments[0]?.body).toContain(pulls[0]?.htmlUrl);
+      expect(comments[0]?.body).toContain("`/agent retry`");
+      expect(github.labelsOf("acme/dispatch", issueNumber)).not.toContain("processed");
+    });
+
+    it("continues on the same branch and PR in a later run, edits the comment in place and says the PR is still a draft", async () => {
+      await expect(processTask(context(job("slow-task")), deps({ handler: timingOut("half.txt"), settings: keep() }))).rejects.toBeInstanceOf(TaskTimeoutError);
+      const rerun = job("slow-task", { run: 2, retried: true });
+      const outcome = await processTask(context(rerun, 0, 5, "slow-task#2"), deps({ handler: writing("rest.txt"), settings: keep() }));
+      expect(outcome).toMatchObject({ branch: "agent-task-slow-tas", pullState: "updated" });
+      const files = target.filesAt("agent-task-slow-tas");
+      expect([files?.get("half.txt"), files?.get("rest.txt")]).toEqual(["half done\n", "finished\n"]);
+      const pulls = github.pulls.get("acme/target") ?? [];
+      expect(pulls).toHaveLength(1);
+      expect(pulls[0]?.title).toBe("Agent task: Add a thing");
+      const comments = github.commentsOn("acme/dispatch", issueNumber);
+      expect(comments).toHaveLength(1);
+      expect(comments[0]?.body).toContain("still a draft");
+      expect(github.labelsOf("acme/dispatch", issueNumber)).toContain("processed");
+    });
+
+    it("discards the work and reports the timeout when KEEP_WORK_ON_TIMEOUT is off", async () => {
+      await expect(processTask(context(job("slow-task")), deps({ handler: timingOut("half.txt") }))).rejects.toBeInstanceOf(TaskTimeoutError);
+      expect(target.pushes).toBe(0);
+      expect(github.pulls.get("acme/target") ?? []).toHaveLength(0);
+      expect(github.commentsOn("acme/dispatch", issueNumber)[0]?.body).toContain("failed");
     });
   });
 });

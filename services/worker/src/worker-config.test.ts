@@ -75,6 +75,14 @@ describe("the worker configuration", () => {
     });
   });
 
+  it("keeps a timed-out step's work by default only for the command handler, and as KEEP_WORK_ON_TIMEOUT says otherwise", () => {
+    const command = { ...BASE, CHANGE_HANDLER: "command", CHANGE_COMMAND: '["x"]' };
+    expect(loadConfig(workerConfigSchema, BASE).keepWorkOnTimeout).toBe(false);
+    expect(loadConfig(workerConfigSchema, command).keepWorkOnTimeout).toBe(true);
+    expect(loadConfig(workerConfigSchema, { ...command, KEEP_WORK_ON_TIMEOUT: "false" }).keepWorkOnTimeout).toBe(false);
+    expect(loadConfig(workerConfigSchema, { ...BASE, KEEP_WORK_ON_TIMEOUT: "true" }).keepWorkOnTimeout).toBe(true);
+  });
+
   it("returns a deeply frozen config", () => {
     const config = loadConfig(workerConfigSchema, {
       ...BASE,
@@ -118,6 +126,7 @@ describe("the worker configuration", () => {
     ["QUEUE_PREFIX contains ':'", { ...BASE, QUEUE_PREFIX: "a:b" }, "QUEUE_PREFIX"],
     ["LOG_LEVEL is unknown", { ...BASE, LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     ["CHANGE_HANDLER is unknown", { ...BASE, CHANGE_HANDLER: "magic" }, "CHANGE_HANDLER"],
+    ["KEEP_WORK_ON_TIMEOUT is not a boolean", { ...BASE, KEEP_WORK_ON_TIMEOUT: "sometimes" }, "KEEP_WORK_ON_TIMEOUT"],
     ["PORT is out of range", { ...BASE, PORT: "70000" }, "PORT"],
     ["TASK_RETRY_ON_TIMEOUT is not a boolean", { ...BASE, TASK_RETRY_ON_TIMEOUT: "maybe" }, "TASK_RETRY_ON_TIMEOUT"],
     [

@@ -26,6 +26,8 @@ export const workerEnvShape = {
   JOB_LOCK_SECONDS: positiveInt(30),
   STALLED_CHECK_SECONDS: positiveInt(15),
   TASK_RETRY_ON_TIMEOUT: booleanFlag(false),
+  /** Unset: on for the command handler, off otherwise. */
+  KEEP_WORK_ON_TIMEOUT: z.stringbool({ error: "must be true or false" }).optional(),
   CHANGE_HANDLER: z.enum(CHANGE_HANDLERS, { error: "must be trace, patch or command" }).default("trace"),
   CHANGE_COMMAND: argvJson().optional(),
   CHANGE_COMMAND_ENV: commaList(),
@@ -56,6 +58,8 @@ export const workerConfigSchema = z
     workspaceDir: env.WORKSPACE_DIR ?? path.join(os.tmpdir(), "agent-runner"),
     taskTimeoutMs: env.TASK_TIMEOUT_SECONDS * 1000,
     taskRetryOnTimeout: env.TASK_RETRY_ON_TIMEOUT,
+    /** A change step stopped by the timeout with changes in the tree pushes them as a draft PR instead of losing them. */
+    keepWorkOnTimeout: env.KEEP_WORK_ON_TIMEOUT ?? env.CHANGE_HANDLER === "command",
     /** How long a job's lock lives without renewal: a killed worker's job is taken back after about this. */
     jobLockMs: env.JOB_LOCK_SECONDS * 1000,
     /** How often each worker looks for jobs whose lock lapsed (stalled jobs) and puts them back. */

@@ -44,6 +44,8 @@ export interface PullRequest {
   readonly headSha: string;
   /** Who opened it; undefined for a deleted account ("ghost"). */
   readonly authorLogin: string | undefined;
+  /** A draft PR (opened by a run that hit its timeout); absent reads as not a draft. */
+  readonly draft?: boolean;
 }
 
 /** A repository the token cannot see is "not found" too: GitHub does not tell the two apart. */
@@ -85,7 +87,7 @@ export interface GitHubClient {
   findPullsByHead(repo: RepoRef, headOwner: string, branch: string): Promise<PullRequest[]>;
   createPull(
     repo: RepoRef,
-    input: { title: string; body: string; head: string; base: string },
+    input: { title: string; body: string; head: string; base: string; draft?: boolean },
   ): Promise<CreatePullResult>;
   updatePull(repo: RepoRef, pullNumber: number, input: { title: string; body: string }): Promise<PullRequest>;
 }

@@ -166,7 +166,7 @@ export class FakeGitHubClient implements GitHubClient {
 
   async createPull(
     repo: RepoRef,
-    input: { title: string; body: string; head: string; base: string },
+    input: { title: string; body: string; head: string; base: string; draft?: boolean },
   ): Promise<CreatePullResult> {
     this.record("createPull");
     const key = `${repo.owner}/${repo.repo}`.toLowerCase();
@@ -183,6 +183,7 @@ export class FakeGitHubClient implements GitHubClient {
       headRef: input.head,
       headSha: "0".repeat(40),
       authorLogin: this.viewer,
+      draft: input.draft === true,
       base: input.base,
       headOwner: repo.owner,
     };

@@ -1,6 +1,6 @@
 import { NoChangesError, type GitHubClient, type PullRequest, type RepoRef } from "@agent-runner/core";
 import { doneMarker, failedMarker } from "../report/markers.js";
-import { doneComment, failureComment, noChangeComment } from "../report/pull-request-content.js";
+import { doneComment, failureComment, incompleteComment, noChangeComment, stillDraftNote } from "../report/pull-request-content.js";
 import type { RunnerIdentity } from "./runner-identity.js";
 
 export type PullState = "opened" | "updated" | "merged" | "closed";
@@ -34,7 +34,17 @@ export class DispatchReporter {
    */
   async done(pull: PullRequest, state: PullState, mayBeAnnounced: boolean): Promise<void> {
     const { taskId } = this.issue;
-    await this.postOnce(doneMarker(taskId), this.withRun(doneComment(taskId, pull.htmlUrl, state)), mayBeAnnounced);
+    const body = doneComment(taskId, pull.htmlUrl, state) + (pull.draft === true && pull.state === "open" ? stillDraftNote() : "");
+    await this.postOnce(doneMarker(taskId), this.withRun(body), mayBeAnnounced);
+  }
+
+  /**
+   * Says the run hit its time limit and its work waits in a draft PR. It is the
+   * task's failure comment: a later run edits it in place with its own report.
+   */
+  async incomplete(pull: PullRequest, mayBeAnnounced: boolean): Promise<void> {
+    const { taskId } = this.issue;
+    await this.postOnce(failedMarker(taskId), this.withRun(incompleteComment(taskId, pull.htmlUrl)), mayBeAnnounced);
   }
 
   /**

@@ -7,6 +7,8 @@ export interface PullContent {
   readonly body: string;
   readonly head: string;
   readonly base: string;
+  /** Opens the PR as a draft (work a timed-out run kept); an existing PR keeps its draft state. */
+  readonly draft?: boolean;
 }
 
 export interface PublishedPull {

@@ -4,6 +4,7 @@ import {
   NoChangesError,
   RepoNotFoundError,
   TargetNotAllowedError,
+  TaskTimeoutError,
   classifyError,
   isRepoAllowed,
   parseRepoRef,
@@ -15,7 +16,7 @@ import {
 } from "@agent-runner/core";
 import type { Logger, TaskJobContext } from "@agent-runner/runtime";
 import type { ChangeTask } from "../change/task-handler.js";
-import { pullRequestBody, pullRequestTitle } from "../report/pull-request-content.js";
+import { incompletePullBody, incompletePullTitle, pullRequestBody, pullRequestTitle } from "../report/pull-request-content.js";
 import { BranchClaimer, type ClaimedBranch } from "./branch-claimer.js";
 import type { CancelGuard } from "./cancel-watch.js";
 import { changeTask, commitMessage } from "./change-task.js";
@@ -34,7 +35,12 @@ interface ChangeResult {
   readonly summary: string;
   /** The commit the step made; undefined when there was nothing to commit. */
   readonly sha: string | undefined;
+  /** Set when the step hit the timeout and what it had written was committed anyway. */
+  readonly timedOut?: TaskTimeoutError;
 }
+
+/** How long the pushes and GitHub writes that keep a timed-out step's work may take, past the deadline. */
+const KEEP_WORK_GRACE_MS = 60_000;
 
 /**
  * One attempt at one task. Every step first looks at what GitHub already has,
@@ -48,6 +54,8 @@ export class TaskAttempt {
   private readonly reporter: DispatchReporter;
   private readonly claimer: BranchClaimer;
   private readonly publisher: PullPublisher;
+  /** The timed-out step's work was kept and reported: the failure needs no second comment. */
+  private keptWork = false;
 
   constructor(
     private readonly job: TaskJob,
@@ -82,6 +90,7 @@ export class TaskAttempt {
       const pull = replaceClosed ? undefined : claim.pull;
       const task = changeTask(this.job, claim, this.deps.settings.agentName);
       const change = await this.changeAndCommit(workspace, task, claim.branchExists, repo.defaultBranch);
+      if (change.timedOut !== undefined) return this.keepIncompleteWork(workspace, task, change, repo.defaultBranch, pull);
       if (change.sha === undefined && !claim.branchExists) {
         throw new NoChangesError(`the ${this.deps.handler.name} change step changed nothing`, change.summary);
       }
@@ -97,7 +106,7 @@ export class TaskAttempt {
    * explain it is logged: the task's own error is what the queue must see.
    */
   async failed(error: unknown, retry: boolean): Promise<void> {
-    if (retry) return;
+    if (retry || this.keptWork) return;
     if (await this.cancel.wasCancelled().catch(() => false)) return;
     const exhausted = classifyError(error).kind !== "permanent";
     await this.reporter
@@ -161,11 +170,59 @@ export class TaskAttempt {
   private async changeAndCommit(workspace: GitWorkspace, task: ChangeTask, branchExists: boolean, defaultBranch: string): Promise<ChangeResult> {
     await workspace.checkoutNewBranch(task.branch, branchExists ? task.branch : defaultBranch);
     const run = async (): Promise<ChangeResult> => {
-      const { summary } = await this.deps.handler.apply({ dir: workspace.dir }, task, this.context.signal);
+      let summary: string;
+      try {
+        ({ summary } = await this.deps.handler.apply({ dir: workspace.dir }, task, this.context.signal));
+      } catch (error) {
+        return this.commitTimedOutWork(workspace, task, error);
+      }
       const worthCommitting = branchExists || (await this.changedBeyondTrace(workspace, task));
       return { summary, sha: worthCommitting ? await this.commit(workspace) : undefined };
     };
     return this.observer.time("change", run, (change) => ({ sha: change.sha }));
+  }
+
+  /**
+   * A step the timeout stopped (KEEP_WORK_ON_TIMEOUT) commits what it wrote, so
+   * the work survives as a draft PR; anything else, or nothing written, fails as before.
+   */
+  private async commitTimedOutWork(workspace: GitWorkspace, task: ChangeTask, error: unknown): Promise<ChangeResult> {
+    const reason: unknown = this.context.signal.aborted ? this.context.signal.reason : error;
+    const timedOut = error instanceof TaskTimeoutError ? error : reason instanceof TaskTimeoutError ? reason : undefined;
+    if (this.deps.settings.keepWorkOnTimeout !== true || timedOut === undefined) throw error;
+    if (!(await this.changedBeyondTrace(workspace, task))) throw error;
+    const sha = await this.commit(workspace);
+    if (sha === undefined) throw error;
+    this.log.info({ sha }, "change step timed out: keeping what it wrote");
+    return { summary: "", sha, timedOut };
+  }
+
+  /**
+   * Pushes a timed-out step's commit and opens (or updates) the task's PR as a
+   * draft marked incomplete, says so once on the dispatch issue, then fails the
+   * run with the timeout. The deadline has already aborted the job's signal:
+   * these writes get a short grace of their own, and still stop on a cancel.
+   */
+  private async keepIncompleteWork(
+    workspace: GitWorkspace,
+    task: ChangeTask,
+    change: ChangeResult,
+    base: string,
+    existing: PullRequest | undefined,
+  ): Promise<never> {
+    const timedOut = change.timedOut as TaskTimeoutError;
+    const grace = AbortSignal.timeout(KEEP_WORK_GRACE_MS);
+    await this.cancel.assertNotCancelled();
+    await this.deps.pushes.record({ taskId: this.job.taskId, repo: this.target, branch: task.branch, sha: change.sha as string });
+    await workspace.push(task.branch, grace);
+    const content = { title: incompletePullTitle(task), body: incompletePullBody(task, timedOut.message), head: task.branch, base, draft: true };
+    await this.cancel.assertNotCancelled();
+    const published = await this.publisher.publish(content, existing);
+    await this.cancel.assertNotCancelled();
+    await this.reporter.incomplete(published.pull, published.preExisting);
+    this.keptWork = true;
+    this.log.info({ pull: published.pull.htmlUrl }, "kept the timed-out work as an incomplete pull request");
+    throw timedOut;
   }
 
   /** A change step (other than `trace`) that wrote nothing but the trace file changed nothing. */

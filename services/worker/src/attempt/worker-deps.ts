@@ -13,6 +13,8 @@ export interface WorkerSettings {
   readonly workspaceDir: string;
   /** How often a running job reads its cancel flag. */
   readonly cancelCheckMs: number;
+  /** A change step stopped by the timeout keeps what it wrote: pushed as a draft PR marked incomplete. */
+  readonly keepWorkOnTimeout?: boolean;
 }
 
 export type JobOutcome = "completed" | "failed" | "retried" | "cancelled";

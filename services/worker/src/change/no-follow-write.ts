@@ -2,6 +2,7 @@ import { constants, type Stats } from "node:fs";
 import { lstat, mkdir, open, realpath, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { ChangeFailedError } from "@agent-runner/core";
+import { lstatIfExists } from "./lstat-if-exists.js";
 
 export interface TreeFileWrite {
   readonly content: string | Buffer;
@@ -114,15 +115,6 @@ async function assertStillInPlace(dir: string, file: string, opened: Stats, rela
   const [resolved, atPath] = await Promise.all([realpath(dir), lstatIfExists(file)]);
   if (resolved !== dir || atPath === undefined || atPath.dev !== opened.dev || atPath.ino !== opened.ino) {
     refuse(relative, "a directory on its path changed while it was being written");
-  }
-}
-
-async function lstatIfExists(file: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
   }
 }
 

@@ -1,7 +1,7 @@
-import type { Stats } from "node:fs";
-import { lstat, realpath } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import path from "node:path";
 import { ChangeFailedError } from "@agent-runner/core";
+import { lstatIfExists } from "./lstat-if-exists.js";
 
 /**
  * The absolute path of a repo-relative path, after checking that reaching it
@@ -27,15 +27,6 @@ export async function resolveTreePath(root: string, relative: string): Promise<s
   const real = await realpath(deepestExisting);
   if (real !== realRoot && !real.startsWith(realRoot + path.sep)) refuse(relative, "it resolves outside the working tree");
   return path.join(realRoot, ...segments);
-}
-
-async function lstatIfExists(file: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
 }
 
 function refuse(relative: string, why: string): never {

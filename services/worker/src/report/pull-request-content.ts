@@ -28,6 +28,31 @@ export function pullRequestBody(task: ChangeTask, changeSummary: string): string
   ].join("\n");
 }
 
+/** The title of a PR a timed-out run opened with what it had written. */
+export function incompletePullTitle(task: ChangeTask): string {
+  return `[incomplete] ${pullRequestTitle(task)}`.slice(0, MAX_TITLE);
+}
+
+export function incompletePullBody(task: ChangeTask, why: string): string {
+  const note =
+    `**Incomplete:** the change step was stopped (${why}) before it finished; this draft holds what it had written. ` +
+    "Comment `/agent retry` on the dispatch issue to continue on this branch.";
+  return pullRequestBody(task, note);
+}
+
+export function incompleteComment(taskId: string, pullUrl: string): string {
+  return (
+    `${failedMarker(taskId)}\n⏳ Task \`${taskId}\`: the change step hit its time limit, so its work is incomplete. ` +
+    `What it had written is in the draft pull request ${pullUrl}.\n\n` +
+    "Comment `/agent retry` on this issue to continue on that branch.\n"
+  );
+}
+
+/** Said under a done comment while the PR is still a draft: GitHub's REST API cannot mark it ready. */
+export function stillDraftNote(): string {
+  return "The pull request is still a draft (an earlier run that hit its time limit opened it): mark it ready for review on GitHub.\n";
+}
+
 export function doneComment(taskId: string, pullUrl: string, state: "opened" | "updated" | "merged" | "closed"): string {
   const verb = {
     opened: "opened",

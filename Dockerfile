@@ -92,7 +92,8 @@ RUN --mount=type=cache,id=agent-runner-pnpm-store,target=/pnpm-store \
 # The worker's nodegit: the addon from the nodegit stage, without the C sources and build
 # intermediates (~100 MB) that only compiling needed.
 COPY --from=nodegit /addons/nodegit.node /addons/nodegit.node
-RUN nodegit="$(realpath /out/worker/node_modules/@agent-runner/git/node_modules/nodegit)" \
+RUN nodegit="$(cd /out/worker/node_modules/@agent-runner/git \
+      && node -p "require('path').dirname(require.resolve('nodegit/package.json'))")" \
  && rm -rf "$nodegit/build" && mkdir -p "$nodegit/build/Release" \
  && cp /addons/nodegit.node "$nodegit/build/Release/nodegit.node" \
  && rm -rf "$nodegit/vendor" "$nodegit/src" "$nodegit/include" "$nodegit/binding.gyp"

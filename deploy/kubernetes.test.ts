@@ -32,6 +32,12 @@ const WORKER_STOP_MARGIN_SECONDS = 30;
 /** The uid of the `node` user of the images (Dockerfile). */
 const NODE_UID = 1000;
 
+/** The credentials a service reads from a file, with what a stand-in file holds for the schema to accept it. */
+const CREDENTIAL_FILES: readonly (readonly [string, string])[] = [
+  ["GITHUB_TOKEN_FILE", "stand-in-token\n"],
+  ["GITHUB_APP_PRIVATE_KEY_FILE", "-----BEGIN PRIVATE KEY-----\nstand-in\n-----END PRIVATE KEY-----\n"],
+];
+
 const scratch = mkdtempSync(path.join(tmpdir(), "agent-runner-kubernetes-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -58,8 +64,8 @@ function deploymentOf(objects: readonly KubernetesObject[], service: ServiceName
 
 /**
  * The environment a service's container gets, as its config schema reads it. An optional Secret
- * key is left out (the service must start without it); GITHUB_TOKEN_FILE must name a file on a
- * mounted Secret, and points at a stand-in file here.
+ * key is left out (the service must start without it); a credential file (the token, the App's
+ * private key) must be on a mounted Secret, and points at a stand-in file here.
  */
 function serviceEnvironment(objects: readonly KubernetesObject[], service: ServiceName) {
   const deployment = deploymentOf(objects, service);
@@ -72,19 +78,20 @@ function serviceEnvironment(objects: readonly KubernetesObject[], service: Servi
     if (source.kind === "value") env[name] = source.value;
     else expect(source.optional, `${service}: ${name} comes from a Secret key that must exist before the pods start`).toBe(true);
   }
-  const tokenFile = env["GITHUB_TOKEN_FILE"];
-  if (tokenFile !== undefined) {
-    expect(volumeHolding(pod, container, tokenFile)?.secret, `${service}: GITHUB_TOKEN_FILE ${tokenFile} is on a mounted Secret`).toBeDefined();
-    const standIn = path.join(scratch, `${service}-token`);
-    writeFileSync(standIn, "stand-in-token\n");
-    env["GITHUB_TOKEN_FILE"] = standIn;
+  for (const [name, standInContent] of CREDENTIAL_FILES) {
+    const file = env[name];
+    if (file === undefined) continue;
+    expect(volumeHolding(pod, container, file)?.secret, `${service}: ${name} ${file} is on a mounted Secret`).toBeDefined();
+    const standIn = path.join(scratch, `${service}-${name}`);
+    writeFileSync(standIn, standInContent);
+    env[name] = standIn;
   }
   return { deployment, pod, container, variables, env };
 }
 
 describe("deploy/kubernetes", () => {
-  it("has the PAT overlay and the command-agent example, and finds a way to render them (kubectl kustomize)", () => {
-    expect(OVERLAYS).toEqual(expect.arrayContaining(["pat", "pat-command-agent"]));
+  it("has the PAT and GitHub App overlays and the command-agent example, and finds a way to render them (kubectl kustomize)", () => {
+    expect(OVERLAYS).toEqual(expect.arrayContaining(["pat", "github-app", "pat-command-agent"]));
     const tool = findKustomize();
     if ("missing" in tool) expect.fail(tool.missing);
   });
@@ -133,11 +140,13 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
     expect(() => loadConfig(SERVICES[service].schema, env)).not.toThrow();
   });
 
-  it.each(Object.keys(SERVICES) as ServiceName[])("gives the %s its GitHub token as a file on a mounted Secret, never as a value", (service) => {
+  it.each(Object.keys(SERVICES) as ServiceName[])("gives the %s its GitHub credential as a file on a mounted Secret, never as a value", (service) => {
     const objects = objectsOf(overlay);
     const { env, variables } = serviceEnvironment(objects, service);
     expect(variables.has("GITHUB_TOKEN"), `${service}: GITHUB_TOKEN`).toBe(false);
-    expect(env["GITHUB_TOKEN_FILE"], `${service}: GITHUB_TOKEN_FILE`).toBeDefined();
+    expect(variables.has("GITHUB_APP_PRIVATE_KEY"), `${service}: GITHUB_APP_PRIVATE_KEY`).toBe(false);
+    const files = CREDENTIAL_FILES.map(([name]) => name).filter((name) => env[name] !== undefined);
+    expect(files, `${service}: exactly one credential file`).toHaveLength(1);
     expect(ofKind(objects, "Secret"), "a Secret in the manifests would put its value in git").toEqual([]);
     const text = stringify(objects);
     expect(text).not.toMatch(/\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{10,}|github_pat_|-----BEGIN [A-Z ]*PRIVATE KEY-----/);

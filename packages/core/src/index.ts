@@ -14,6 +14,7 @@ export * from "./task/branch-naming.js";
 export * from "./task/repo-name.js";
 export * from "./task/parse-dispatch-issue.js";
 export * from "./task/task-job.js";
+export * from "./task/trust.js";
 export * from "./ports/github-client.js";
 export * from "./ports/github-request-observer.js";
 export * from "./ports/github-token-source.js";

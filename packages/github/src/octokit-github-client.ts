@@ -20,6 +20,7 @@ import type { GitHubRequestObserver, GitHubTokenSource, WriteBudget } from "@age
 import { currentSecrets, type Secrets } from "@agent-runner/core";
 import { tokenSourceAuth } from "./token-source-auth.js";
 import { toDispatchIssue } from "./api-issue.js";
+import { isPullAlreadyExists, numberHeader, stringHeader, toGitHubApiError } from "./http-answers.js";
 
 export interface OctokitGitHubClientOptions {
   /** A fixed token; ignored when `tokenSource` is given. */
@@ -207,6 +208,23 @@ export class OctokitGitHubClient implements GitHubClient {
     return toPull(data);
   }
 
+  async getIssue(repo: RepoRef, issueNumber: number): Promise<DispatchIssue | undefined> {
+    const response = await this.call("GET /repos/{owner}/{repo}/issues/{issue_number}", () =>
+      this.octokit.rest.issues.get({ owner: repo.owner, repo: repo.repo, issue_number: issueNumber }),
+    ).catch((error: unknown) => {
+      if (error instanceof GitHubApiError && (error.status === 404 || error.status === 410)) return undefined;
+      throw error;
+    });
+    return response === undefined ? undefined : toDispatchIssue(response.data);
+  }
+
+  async closePull(repo: RepoRef, pullNumber: number): Promise<PullRequest> {
+    const { data } = await this.call("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", () =>
+      this.octokit.rest.pulls.update({ owner: repo.owner, repo: repo.repo, pull_number: pullNumber, state: "closed" }),
+    );
+    return toPull(data);
+  }
+
   /**
    * Text about to be published on GitHub. Failure comments quote error
    * messages, which may quote anything (a tool echoing its environment):
@@ -309,52 +327,6 @@ function installHooks(octokit: Client, options: OctokitGitHubClientOptions): voi
       throw error;
     }
   });
-}
-
-function toGitHubApiError(route: string, error: unknown): unknown {
-  const e = error as {
-    name?: string;
-    status?: unknown;
-    message?: unknown;
-    response?: { headers?: Record<string, unknown>; data?: unknown };
-  };
-  if (e === null || typeof e !== "object" || typeof e.status !== "number") return error;
-  const headers = e.response?.headers;
-  const data = e.response?.data as { message?: unknown; errors?: { message?: unknown }[] } | undefined;
-  const detail = [data?.message, ...(data?.errors ?? []).map((x) => x.message)]
-    .filter((x): x is string => typeof x === "string")
-    .join("; ");
-  const retryAfter = numberHeader(headers, "retry-after");
-  const remaining = numberHeader(headers, "x-ratelimit-remaining");
-  const reset = numberHeader(headers, "x-ratelimit-reset");
-  const secondary = /secondary rate limit/i.test(detail);
-  const primary = (e.status === 403 || e.status === 429) && remaining === 0;
-  const retryAfterSeconds =
-    retryAfter ?? (primary && reset !== undefined ? Math.max(0, reset - Math.floor(Date.now() / 1000)) + 1 : undefined);
-  return new GitHubApiError({
-    status: e.status,
-    route,
-    message: detail === "" ? String(e.name ?? "request failed") : detail,
-    retryAfterSeconds,
-    rateLimited: secondary || primary || e.status === 429,
-  });
-}
-
-/** GitHub's answer to a second open PR for one head: 422 "A pull request already exists for owner:branch." */
-function isPullAlreadyExists(error: unknown): boolean {
-  return error instanceof GitHubApiError && error.status === 422 && /pull request already exists/i.test(error.message);
-}
-
-function numberHeader(headers: Record<string, unknown> | undefined, name: string): number | undefined {
-  const value = headers?.[name];
-  if (value === undefined || value === null || value === "") return undefined;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-function stringHeader(headers: Record<string, unknown> | undefined, name: string): string | undefined {
-  const value = headers?.[name];
-  return typeof value === "string" ? value : undefined;
 }
 
 function toComment(c: { id: number; body?: string; user: { login: string } | null; html_url: string; author_association?: string }): IssueComment {

@@ -16,6 +16,7 @@ import { pollInterval } from "./poll-interval.js";
 import { PollLoop } from "./poll-loop.js";
 import { CommentCommands } from "./comment-commands.js";
 import { TaskCanceller } from "./task-canceller.js";
+import { TaskPullCloser } from "./task-pull-closer.js";
 import { TaskTracker } from "./task-tracker.js";
 import type { PollerConfig } from "./poller-config.js";
 import { createPollerMetrics } from "./poller-metrics.js";
@@ -50,6 +51,7 @@ export async function startPollerService(config: PollerConfig, log: Logger, fetc
     dispatchRepo: config.dispatchRepo,
     dispatchLabel: config.dispatchLabel,
     commandPrefix: config.commandPrefix,
+    pulls: config.closePullOnCancel ? new TaskPullCloser({ github, runs, log }) : undefined,
     log,
   });
   const policy = {

@@ -1,6 +1,7 @@
 import {
   formatRepoRef,
   isRepoAllowed,
+  isTrustedActor,
   parseDispatchIssue,
   type DispatchIssue,
   type ParsedDispatchTask,
@@ -57,13 +58,5 @@ function isTrusted(issue: DispatchIssue, policy: IssuePolicy): boolean {
   return isTrustedActor(issue.authorLogin, issue.authorAssociation, policy);
 }
 
-/** The one trust rule, for issue authors and commenters alike: a trusted association or a listed login. */
-export function isTrustedActor(
-  login: string | undefined,
-  association: string | undefined,
-  policy: Pick<IssuePolicy, "trustedAuthorAssociations" | "trustedAuthors">,
-): boolean {
-  if (association !== undefined && policy.trustedAuthorAssociations.includes(association.toUpperCase())) return true;
-  const lower = login?.toLowerCase();
-  return lower !== undefined && policy.trustedAuthors.includes(lower);
-}
+/** The rule lives in core: the worker checks a requeued job's issue by it too. */
+export { isTrustedActor };

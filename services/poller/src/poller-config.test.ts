@@ -17,6 +17,7 @@ describe("the poller configuration", () => {
       trustedAuthors: [],
       allowedTargetRepos: ["acme/*"],
       port: 3000,
+      closePullOnCancel: false,
     });
   });
 
@@ -28,6 +29,7 @@ describe("the poller configuration", () => {
       POLL_INTERVAL_SECONDS: "5",
       FULL_SWEEP_INTERVAL_SECONDS: "600",
       DISPATCH_LABEL: "agents",
+      CLOSE_PR_ON_CANCEL: "true",
     });
     expect(config).toMatchObject({
       trustedAuthorAssociations: ["OWNER", "MEMBER"],
@@ -35,6 +37,7 @@ describe("the poller configuration", () => {
       pollIntervalMs: 5_000,
       fullSweepIntervalMs: 600_000,
       dispatchLabel: "agents",
+      closePullOnCancel: true,
     });
   });
 
@@ -43,6 +46,7 @@ describe("the poller configuration", () => {
     ["POLL_INTERVAL_SECONDS is 1.5", { ...BASE, POLL_INTERVAL_SECONDS: "1.5" }, "POLL_INTERVAL_SECONDS"],
     ["FULL_SWEEP_INTERVAL_SECONDS is 0", { ...BASE, FULL_SWEEP_INTERVAL_SECONDS: "0" }, "FULL_SWEEP_INTERVAL_SECONDS"],
     ["DISPATCH_LABEL is blank", { ...BASE, DISPATCH_LABEL: "  " }, "DISPATCH_LABEL"],
+    ["CLOSE_PR_ON_CANCEL is not a boolean", { ...BASE, CLOSE_PR_ON_CANCEL: "perhaps" }, "CLOSE_PR_ON_CANCEL"],
   ])("fails naming the variable when %s", (_name, env, expected) => {
     expect(() => loadConfig(pollerConfigSchema, env)).toThrow(ConfigError);
     expect(() => loadConfig(pollerConfigSchema, env)).toThrow(expected);

@@ -1,4 +1,4 @@
-import { checkCommonEnv, commaList, commonEnvShape, commonSettings, positiveInt, type DeepReadonly } from "@agent-runner/core";
+import { booleanFlag, checkCommonEnv, trustEnvShape, commonEnvShape, commonSettings, positiveInt, type DeepReadonly } from "@agent-runner/core";
 import { z } from "zod";
 
 /** The poller's environment: the common variables plus what finding dispatch issues needs. */
@@ -7,13 +7,14 @@ export const pollerEnvShape = {
   DISPATCH_LABEL: z.string().trim().min(1).default("copilot-agent"),
   POLL_INTERVAL_SECONDS: positiveInt(30),
   FULL_SWEEP_INTERVAL_SECONDS: positiveInt(3600),
-  TRUSTED_AUTHOR_ASSOCIATIONS: commaList("OWNER,MEMBER,COLLABORATOR").transform((list) => list.map((a) => a.toUpperCase())),
-  TRUSTED_AUTHORS: commaList().transform((list) => list.map((a) => a.toLowerCase())),
+  ...trustEnvShape,
   /** What starts a command comment on a dispatch issue: `<prefix> retry`, `<prefix> cancel`. */
   COMMAND_PREFIX: z.string().trim().regex(/^\S+$/, "must be one word").default("/agent"),
   GITHUB_WEBHOOK_SECRET: z.string().trim().min(16, "must be at least 16 characters").optional(),
   WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   WEBHOOK_POLL_INTERVAL_SECONDS: positiveInt(300),
+  /** A cancel also closes the task's open PR, with one comment on it. */
+  CLOSE_PR_ON_CANCEL: booleanFlag(false),
 };
 
 export const pollerConfigSchema = z
@@ -33,6 +34,7 @@ export const pollerConfigSchema = z
     trustedAuthorAssociations: env.TRUSTED_AUTHOR_ASSOCIATIONS,
     trustedAuthors: env.TRUSTED_AUTHORS,
     commandPrefix: env.COMMAND_PREFIX,
+    closePullOnCancel: env.CLOSE_PR_ON_CANCEL,
     webhook:
       env.GITHUB_WEBHOOK_SECRET !== undefined && env.WEBHOOK_PORT !== undefined
         ? { secret: env.GITHUB_WEBHOOK_SECRET, port: env.WEBHOOK_PORT, pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_SECONDS * 1000 }

@@ -1,6 +1,7 @@
 import { jobIdForRun, type CancelResult, type CancellationLedger, type GitHubClient, type RepoRef, type TaskQueue, type TaskRuns } from "@agent-runner/core";
 import type { Logger } from "@agent-runner/runtime";
 import type { AnswerLedger } from "./answer-ledger.js";
+import type { TaskPullCloser } from "./task-pull-closer.js";
 
 export interface TaskCancellerDeps {
   readonly github: GitHubClient;
@@ -13,6 +14,8 @@ export interface TaskCancellerDeps {
   readonly dispatchLabel: string;
   /** COMMAND_PREFIX, named in the comment a command's cancel posts. */
   readonly commandPrefix: string;
+  /** Set with CLOSE_PR_ON_CANCEL: a cancel also closes the task's open PR. */
+  readonly pulls?: TaskPullCloser | undefined;
   readonly log: Logger;
 }
 
@@ -34,6 +37,7 @@ export class TaskCanceller {
     if (result === "removed" || result === "active") {
       log.info("cancelled task");
       await this.announce(issueNumber, jobId, why, log);
+      await this.deps.pulls?.close(taskId);
     }
     return result;
   }
@@ -42,7 +46,7 @@ export class TaskCanceller {
     const key = `cancelled:${this.deps.dispatchRepo.owner}/${this.deps.dispatchRepo.repo}#${issueNumber}:${jobId}`;
     if (!(await this.deps.ledger.claim(key))) return;
     try {
-      await this.deps.github.createIssueComment(this.deps.dispatchRepo, issueNumber, cancelComment(this.deps.dispatchLabel, why, this.deps.commandPrefix));
+      await this.deps.github.createIssueComment(this.deps.dispatchRepo, issueNumber, cancelComment(this.deps.dispatchLabel, why, this.deps.commandPrefix, this.deps.pulls !== undefined));
     } catch (error) {
       log.warn({ err: error }, "could not comment the cancel; will retry next poll");
       await this.deps.ledger.release(key).catch(() => undefined);
@@ -53,11 +57,9 @@ export class TaskCanceller {
 /** What cancelled a run: its issue leaving the listing, or a command. */
 export type CancelCause = "issue" | "command";
 
-export function cancelComment(dispatchLabel: string, why: CancelCause, commandPrefix: string): string {
+export function cancelComment(dispatchLabel: string, why: CancelCause, commandPrefix: string, closesPull = false): string {
   const cause = why === "command" ? "as a comment asked" : `the issue was closed or lost its \`${dispatchLabel}\` label`;
   const again = why === "command" ? `Comment \`${commandPrefix} retry\`` : `Reopen the issue or add \`${dispatchLabel}\` again`;
-  return (
-    `The runner cancelled this task: ${cause}. Nothing more is pushed or commented for this run; a pull request ` +
-    `it already opened stays as it is. ${again} to run the task again.`
-  );
+  const pull = closesPull ? "a pull request it already opened is closed (CLOSE_PR_ON_CANCEL)" : "a pull request it already opened stays as it is";
+  return `The runner cancelled this task: ${cause}. Nothing more is pushed or commented for this run; ${pull}. ${again} to run the task again.`;
 }

@@ -49,6 +49,7 @@ export class TaskTracker {
       else this.waiting.delete(job.taskId);
       if (typeof run !== "number") return undefined;
       await this.deps.runs.track(job.taskId, job.issueNumber);
+      await this.deps.runs.setTarget(job.taskId, job.targetRepo);
       return run > 1 ? { ...job, run } : job;
     });
     return assigned.filter((job): job is TaskJob => job !== undefined);

@@ -132,6 +132,7 @@ async function buildDeps(
       workspaceDir: config.workspaceDir,
       cancelCheckMs: overrides.cancelCheckMs ?? DEFAULT_CANCEL_CHECK_MS,
       keepWorkOnTimeout: config.keepWorkOnTimeout,
+      trust: config.trust,
     },
     metrics,
     log,

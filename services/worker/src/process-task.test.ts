@@ -29,6 +29,10 @@ import type { WorkerDeps } from "./attempt/worker-deps.js";
 import { processTask } from "./process-task.js";
 import { RepoInfoCache } from "./repo-info-cache.js";
 
+function issueBody(taskId: string, target: string, instruction = "Do it"): string {
+  return `<!-- agent_task_metadata ${JSON.stringify({ task_id: taskId })} -->\n\n## Instruction\n\n${instruction}\n\nTarget Repository: ${target}\n`;
+}
+
 const silent = createLogger({ level: "silent", service: "test", secrets: [] });
 
 describe("processTask", () => {
@@ -74,6 +78,7 @@ describe("processTask", () => {
         allowedTargetRepos: ["acme/*"],
         workspaceDir,
         cancelCheckMs: 60_000,
+        trust: { trustedAuthorAssociations: ["OWNER", "MEMBER", "COLLABORATOR"], trustedAuthors: [] },
       },
       metrics,
       log: silent,
@@ -81,7 +86,10 @@ describe("processTask", () => {
     };
   }
 
+  /** The dispatch issue reads as this task (each attempt reads it again), and the job stands for it. */
   function job(taskId: string, extra: Partial<TaskJob> = {}): TaskJob {
+    const issue = github.issues.find((i) => i.number === issueNumber);
+    if (issue !== undefined) Object.assign(issue, { body: issueBody(taskId, extra.targetRepo ?? "acme/target") });
     return {
       version: 1,
       taskId,
@@ -201,6 +209,25 @@ describe("processTask", () => {
     github.addRepo("evil/target");
     const run = processTask(context(job("not-allowed", { targetRepo: "evil/target" })), deps());
     await expect(run).rejects.toBeInstanceOf(TargetNotAllowedError);
+  });
+
+  it("reads the dispatch issue again and fails for good with one comment, pushing nothing, when its author is no longer trusted", async () => {
+    const queued = job("untrusted-now");
+    const issue = github.issues.find((i) => i.number === issueNumber);
+    Object.assign(issue ?? {}, { authorLogin: "mallory", authorAssociation: "NONE" });
+    await expect(processTask(context(queued), deps())).rejects.toBeInstanceOf(PermanentTaskError);
+    expect(target.pushes).toBe(0);
+    const comments = github.commentsOn("acme/dispatch", issueNumber);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain("no longer trusted");
+  });
+
+  it("runs the instruction the dispatch issue carries now, not the one queued", async () => {
+    const queued = { ...job("edited-task-1"), instruction: "The queued instruction" };
+    const issue = github.issues.find((i) => i.number === issueNumber);
+    Object.assign(issue ?? {}, { body: issueBody("edited-task-1", "acme/target", "The edited instruction") });
+    await processTask(context(queued), deps());
+    expect(target.filesAt("agent-task-edited-t")?.get("agent-tasks/edited-t.md")).toContain("The edited instruction");
   });
 
   it("rejects a malformed job payload as permanent", async () => {

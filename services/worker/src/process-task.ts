@@ -9,6 +9,7 @@ import {
 } from "@agent-runner/core";
 import type { TaskJobContext } from "@agent-runner/runtime";
 import { CancelWatch } from "./attempt/cancel-watch.js";
+import { issueAsItReadsNow } from "./attempt/issue-as-it-reads-now.js";
 import { TaskAttempt, type TaskOutcome } from "./attempt/task-attempt.js";
 import type { JobOutcome, WorkerDeps } from "./attempt/worker-deps.js";
 
@@ -30,8 +31,13 @@ export async function processTask(context: TaskJobContext, deps: WorkerDeps): Pr
   const watch = new CancelWatch({ ledger: deps.cancels, jobId: context.jobId, intervalMs: deps.settings.cancelCheckMs, parent: context.signal, log });
   let attempt: TaskAttempt | undefined;
   try {
-    const job = parseJob(context.data);
-    if ((job.run ?? 1) > 1 && context.attemptsMade === 0) deps.metrics.rerunStarted();
+    const queued = parseJob(context.data);
+    if ((queued.run ?? 1) > 1 && context.attemptsMade === 0) deps.metrics.rerunStarted();
+    // The attempt that reports a failure exists before the issue is read again: an issue that no
+    // longer stands for the task is reported on it like any permanent failure.
+    attempt = new TaskAttempt(queued, { ...context, signal: watch.signal }, deps, watch);
+    await watch.assertNotCancelled();
+    const job = await issueAsItReadsNow(queued, deps.github, deps.settings.trust);
     attempt = new TaskAttempt(job, { ...context, signal: watch.signal }, deps, watch);
     const outcome = await attempt.run();
     attempt.log.info({ pull: outcome.pullUrl, state: outcome.pullState, branch: outcome.branch }, "task done");

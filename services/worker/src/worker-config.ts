@@ -8,6 +8,8 @@ import {
   commonEnvShape,
   commonSettings,
   positiveInt,
+  trustEnvShape,
+  trustPolicy,
   type DeepReadonly,
 } from "@agent-runner/core";
 import { z } from "zod";
@@ -18,6 +20,8 @@ export const AGENT_SANDBOXES = ["bubblewrap", "none"] as const;
 /** The worker's environment: the common variables plus what running tasks needs. */
 export const workerEnvShape = {
   ...commonEnvShape,
+  /** Read again at each attempt: a requeued job's issue must still come from a trusted author. */
+  ...trustEnvShape,
   WORKER_CONCURRENCY: positiveInt(2),
   AGENT_NAME: z.string().trim().min(1).default("agent-runner"),
   AGENT_EMAIL: z.string().trim().min(3).optional(),
@@ -53,6 +57,7 @@ export const workerConfigSchema = z
   .transform((env, ctx) => ({
     ...commonSettings(env, "worker", ctx),
     workerConcurrency: env.WORKER_CONCURRENCY,
+    trust: trustPolicy(env),
     agentName: env.AGENT_NAME,
     agentEmail: env.AGENT_EMAIL ?? `${env.AGENT_NAME.replace(/[^A-Za-z0-9._-]/g, "-")}@users.noreply.github.com`,
     workspaceDir: env.WORKSPACE_DIR ?? path.join(os.tmpdir(), "agent-runner"),

@@ -90,4 +90,8 @@ export interface GitHubClient {
     input: { title: string; body: string; head: string; base: string; draft?: boolean },
   ): Promise<CreatePullResult>;
   updatePull(repo: RepoRef, pullNumber: number, input: { title: string; body: string }): Promise<PullRequest>;
+  /** Closes a PR without merging it (CLOSE_PR_ON_CANCEL). */
+  closePull(repo: RepoRef, pullNumber: number): Promise<PullRequest>;
+  /** One issue as it reads now; undefined when it does not exist (or the token cannot see it). */
+  getIssue(repo: RepoRef, issueNumber: number): Promise<DispatchIssue | undefined>;
 }

@@ -13,6 +13,9 @@ export interface TaskRuns {
   /** Every tracked task id with its issue number. */
   tracked(): Promise<ReadonlyMap<string, number>>;
   untrack(taskId: string): Promise<void>;
+  /** Remembers the task's target repository (`owner/name`), where its PR lives. */
+  setTarget(taskId: string, targetRepo: string): Promise<void>;
+  target(taskId: string): Promise<string | undefined>;
   /** What the current run was asked to do (see taskFingerprint); undefined before the first. */
   fingerprint(taskId: string): Promise<string | undefined>;
   setFingerprint(taskId: string, fingerprint: string): Promise<void>;

@@ -206,6 +206,24 @@ export class FakeGitHubClient implements GitHubClient {
     return out;
   }
 
+  async getIssue(repo: RepoRef, issueNumber: number): Promise<DispatchIssue | undefined> {
+    this.record("getIssue");
+    const issue = this.issues.find((i) => i.repo.toLowerCase() === `${repo.owner}/${repo.repo}`.toLowerCase() && i.number === issueNumber);
+    if (issue === undefined) return undefined;
+    const { repo: _r, ...out } = issue;
+    return out;
+  }
+
+  async closePull(repo: RepoRef, pullNumber: number): Promise<PullRequest> {
+    this.record("closePull");
+    const list = this.pulls.get(`${repo.owner}/${repo.repo}`.toLowerCase()) ?? [];
+    const pull = list.find((p) => p.number === pullNumber);
+    if (pull === undefined) throw new GitHubApiError({ status: 404, message: "Not Found", route: "PATCH pull" });
+    Object.assign(pull, { state: "closed" });
+    const { base: _b, headOwner: _h, ...out } = pull;
+    return out;
+  }
+
   private record(method: string): void {
     this.calls.push(method);
     const queued = this.failures.get(method);

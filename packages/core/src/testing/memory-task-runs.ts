@@ -6,6 +6,7 @@ export class MemoryTaskRuns implements TaskRuns {
   readonly tracking = new Map<string, number>();
   readonly fingerprints = new Map<string, string>();
   readonly held = new Set<string>();
+  readonly targets = new Map<string, string>();
 
   async current(taskId: string): Promise<number> {
     return this.runs.get(taskId) ?? 1;
@@ -27,6 +28,14 @@ export class MemoryTaskRuns implements TaskRuns {
 
   async untrack(taskId: string): Promise<void> {
     this.tracking.delete(taskId);
+  }
+
+  async setTarget(taskId: string, targetRepo: string): Promise<void> {
+    this.targets.set(taskId, targetRepo);
+  }
+
+  async target(taskId: string): Promise<string | undefined> {
+    return this.targets.get(taskId);
   }
 
   async fingerprint(taskId: string): Promise<string | undefined> {

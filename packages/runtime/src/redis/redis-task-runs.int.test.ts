@@ -16,7 +16,7 @@ describe("task runs and cancel flags in real Redis", () => {
 
   afterEach(async () => {
     // The only keys these tests write.
-    await redis.del(taskRunKeys.run(prefix, "task-1"), taskRunKeys.tracked(prefix), taskRunKeys.cancelled(prefix, "task-1#2"));
+    await redis.del(taskRunKeys.run(prefix, "task-1"), taskRunKeys.tracked(prefix), taskRunKeys.targets(prefix), taskRunKeys.cancelled(prefix, "task-1#2"));
   });
 
   afterAll(() => {
@@ -44,6 +44,13 @@ describe("task runs and cancel flags in real Redis", () => {
     expect(await runs.tracked()).toEqual(new Map([["task-1", 7], ["task-2", 8]]));
     await runs.untrack("task-2");
     expect(await runs.tracked()).toEqual(new Map([["task-1", 7]]));
+  });
+
+  it("remembers each task's target repository, where its PR lives", async () => {
+    const runs = new RedisTaskRuns(redis, freshPrefix());
+    expect(await runs.target("task-1")).toBeUndefined();
+    await runs.setTarget("task-1", "acme/target");
+    expect(await runs.target("task-1")).toBe("acme/target");
   });
 
   it("flags one run cancelled without touching the task's other runs", async () => {

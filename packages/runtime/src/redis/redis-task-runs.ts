@@ -42,6 +42,14 @@ export class RedisTaskRuns implements TaskRuns {
     await this.redis.hdel(taskRunKeys.tracked(this.prefix), taskId);
   }
 
+  async setTarget(taskId: string, targetRepo: string): Promise<void> {
+    await this.redis.hset(taskRunKeys.targets(this.prefix), taskId, targetRepo);
+  }
+
+  async target(taskId: string): Promise<string | undefined> {
+    return (await this.redis.hget(taskRunKeys.targets(this.prefix), taskId)) ?? undefined;
+  }
+
   async fingerprint(taskId: string): Promise<string | undefined> {
     return (await this.redis.get(taskRunKeys.fingerprint(this.prefix, taskId))) ?? undefined;
   }

@@ -11,6 +11,8 @@ export const taskRunKeys = {
   held: (prefix: string, taskId: string): string => `${prefix}:held:${taskId}`,
   /** Hash: task id -> dispatch issue number, for every task the poller watches. */
   tracked: (prefix: string): string => `${prefix}:tracked-tasks`,
+  /** Hash: task id -> target repository (`owner/name`), where the task's PR lives. */
+  targets: (prefix: string): string => `${prefix}:task-targets`,
   /** Set when a run (a job id) is cancelled. */
   cancelled: (prefix: string, jobId: string): string => `${prefix}:cancelled:${jobId}`,
 };

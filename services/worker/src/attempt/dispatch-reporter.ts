@@ -58,14 +58,15 @@ export class DispatchReporter {
       error instanceof NoChangesError
         ? noChangeComment(taskId, error.userMessage)
         : failureComment(taskId, userMessageOf(error), exhausted);
-    await this.postOnce(failedMarker(taskId), this.withRun(body), true);
+    // A later failure of the same run (a job requeued from the board) replaces the reason in place.
+    await this.postOnce(failedMarker(taskId), this.withRun(body), true, true);
   }
 
   async markProcessed(): Promise<void> {
     await this.github.addLabels(this.issue.repo, this.issue.issueNumber, [this.processedLabel]);
   }
 
-  private async postOnce(marker: string, body: string, lookFirst: boolean): Promise<void> {
+  private async postOnce(marker: string, body: string, lookFirst: boolean, refresh = false): Promise<void> {
     const { repo, issueNumber } = this.issue;
     if ((this.issue.run ?? 1) > 1) {
       await this.editInPlace(body);
@@ -73,7 +74,9 @@ export class DispatchReporter {
     }
     if (lookFirst) {
       const comments = await this.github.listIssueComments(repo, issueNumber);
-      if (comments.some((c) => this.runner.wrote(c.authorLogin) && c.body.includes(marker))) return;
+      const ours = comments.filter((c) => this.runner.wrote(c.authorLogin) && c.body.includes(marker)).at(-1);
+      if (ours !== undefined && refresh && ours.body !== body) await this.github.updateIssueComment(repo, ours.id, body);
+      if (ours !== undefined) return;
     }
     await this.github.createIssueComment(repo, issueNumber, body);
   }

@@ -1,4 +1,4 @@
-import type { CancellationLedger, GitHubClient, GitWorkspaceFactory, PushLedger } from "@agent-runner/core";
+import type { CancellationLedger, GitHubClient, GitWorkspaceFactory, PushLedger, TrustPolicy } from "@agent-runner/core";
 import type { Logger } from "@agent-runner/runtime";
 import type { TaskHandler } from "../change/task-handler.js";
 import type { RepoInfoCache } from "../repo-info-cache.js";
@@ -15,6 +15,8 @@ export interface WorkerSettings {
   readonly cancelCheckMs: number;
   /** A change step stopped by the timeout keeps what it wrote: pushed as a draft PR marked incomplete. */
   readonly keepWorkOnTimeout?: boolean;
+  /** The poller's trust rule (TRUSTED_AUTHOR_ASSOCIATIONS, TRUSTED_AUTHORS), checked again on each attempt's fresh read of the issue. */
+  readonly trust: TrustPolicy;
 }
 
 export type JobOutcome = "completed" | "failed" | "retried" | "cancelled";

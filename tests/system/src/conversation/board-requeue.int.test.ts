@@ -95,7 +95,8 @@ describe("a failed job requeued from the Bull Board", () => {
     sandbox.admin.updateIssue("acme", s.dispatch, s.issue, { body: "Never mind, no task here." });
     await s.requeue();
     await waitFor(() => s.runnerComments()[0]?.body.includes("no longer reads as a task"), 30_000, "the comment says why");
-    expect(await (await s.q.queue.getJob(s.taskId))?.isFailed()).toBe(true);
+    // The comment is written before the attempt throws; the job turns failed just after.
+    await waitFor(async () => (await s.q.queue.getJob(s.taskId))?.isFailed(), 10_000, "the job failed for good");
     expect(s.runnerComments()).toHaveLength(1);
     expect(s.handler.runs).toBe(1);
     expect(sandbox.admin.listPulls("acme", s.target)).toEqual([]);

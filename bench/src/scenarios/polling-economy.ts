@@ -65,7 +65,7 @@ export async function pollingEconomy(ctx: BenchContext): Promise<ScenarioOutcome
     createTaskIssues(sandbox, dispatch, targets, size.tasks);
     await fleet.waitForProcessed(size.backlog + size.tasks, 600_000);
     const lastLabel = Math.max(...labelledAt(sandbox.admin.requestLog(), `/repos/${ORG}/${dispatch}`).values());
-    await waitFor(() => polls.find((p) => p.at > lastLabel + 200 && p.status === "modified"), 30_000, "the poll after the last label", { intervalMs: 50 });
+    await waitFor(() => polls.find((p) => p.at > lastLabel + 200 && p.status === "modified"), 120_000, "the poll after the last label", { intervalMs: 50 });
     const runEnd = Date.now();
     const run = summarizeCalls(sandbox.admin.requestLog(), from, runEnd);
 
@@ -83,11 +83,11 @@ export async function pollingEconomy(ctx: BenchContext): Promise<ScenarioOutcome
       // The first listing answered 200 after the comment saw it; its poll ends with the next "poll finished".
       const listed = await waitFor(
         () => sandbox.admin.requestLog().find((e) => e.route === LIST_ISSUES_ROUTE && e.at > before && e.status === 200),
-        30_000,
+        120_000,
         "the listing that sees the comment",
         { intervalMs: 50 },
       );
-      const seen = await waitFor(() => polls.find((p) => p.at > listed.at), 30_000, "the poll that sees the comment", { intervalMs: 50 });
+      const seen = await waitFor(() => polls.find((p) => p.at > listed.at), 120_000, "the poll that sees the comment", { intervalMs: 50 });
       busyCalls.push(summarizeCalls(sandbox.admin.requestLog(), before, seen.at).pollRateLimited);
       await sleep(1_100);
     }

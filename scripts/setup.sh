@@ -46,15 +46,30 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# pnpm goes where the machine's npm installs global commands, so it is on the PATH of the shell
+# that runs `pnpm test` too.
 if ! command -v pnpm >/dev/null || [ "$(pnpm --version)" != "$PNPM_VERSION" ]; then
   announce "installing pnpm $PNPM_VERSION"
   npm install -g "pnpm@$PNPM_VERSION" >/dev/null 2>&1
 fi
 
+# The project's own Node.js (.node-version, unpacked under .tools/) runs everything from here on:
+# pnpm, nodegit's native build (against that Node's headers) and, through scripts/with-node.sh,
+# the tests and services.
+NODE_DIR="$(bash scripts/project-node.sh)"
+export PATH="$NODE_DIR/bin:$PATH"
+export npm_config_nodedir="$NODE_DIR"
+
 # nodegit compiles from source on the first install (several minutes).
 if [ ! -f node_modules/.modules.yaml ] || [ pnpm-lock.yaml -nt node_modules/.modules.yaml ]; then
   announce "installing dependencies (the first nodegit build takes several minutes)"
   pnpm install --frozen-lockfile --reporter=silent
+fi
+# A tree installed under another Node (an older checkout's node_modules) holds a nodegit built for
+# that Node's ABI: rebuild it for this one.
+if ! (cd packages/git && node -e 'require("nodegit")' >/dev/null 2>&1); then
+  announce "building nodegit for Node.js $(node --version) (several minutes)"
+  pnpm rebuild nodegit --reporter=silent
 fi
 log "building"
 pnpm run --silent build

@@ -38,7 +38,7 @@ bash "$HERE/build-images.sh"
 
 # The suite's own Redis comes from compose and testcontainers: a REDIS_URL given to the other suites
 # (CI exports one) must not stand in for it.
-env -u REDIS_URL pnpm exec vitest run --project containers --fileParallelism=false
+env -u REDIS_URL bash scripts/with-node.sh pnpm exec vitest run --project containers --fileParallelism=false
 
 # The suite removed what it started; a leftover here is a bug, not something to tidy silently.
 if [ -n "$(leftovers)" ]; then

@@ -23,6 +23,7 @@ export * from "./ports/task-queue.js";
 export * from "./ports/task-processor.js";
 export * from "./ports/push-ledger.js";
 export * from "./ports/task-runs.js";
+export * from "./ports/own-comment-tally.js";
 export * from "./secrets/scrub-secrets.js";
 export * from "./secrets/secret-set.js";
 export * from "./time/sleep.js";

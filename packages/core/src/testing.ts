@@ -4,3 +4,4 @@ export * from "./testing/fake-git-workspace.js";
 export * from "./testing/fake-task-queue.js";
 export * from "./testing/memory-push-ledger.js";
 export * from "./testing/memory-task-runs.js";
+export * from "./testing/memory-own-comment-tally.js";

@@ -11,6 +11,7 @@ export interface ApiIssue {
   author_association?: string;
   pull_request?: unknown;
   updated_at: string;
+  comments?: number;
 }
 
 export function toDispatchIssue(item: ApiIssue): DispatchIssue {
@@ -24,5 +25,6 @@ export function toDispatchIssue(item: ApiIssue): DispatchIssue {
     authorAssociation: item.author_association ?? "NONE",
     isPullRequest: item.pull_request !== undefined && item.pull_request !== null,
     updatedAt: item.updated_at,
+    comments: item.comments ?? 0,
   };
 }

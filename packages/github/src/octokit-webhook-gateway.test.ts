@@ -15,6 +15,7 @@ const issue = {
   author_association: "OWNER",
   state: "open",
   updated_at: "2026-01-01T00:00:00Z",
+  comments: 2,
 };
 
 describe("the webhook gateway", () => {
@@ -47,6 +48,7 @@ describe("the webhook gateway", () => {
         authorAssociation: "OWNER",
         isPullRequest: false,
         updatedAt: issue.updated_at,
+        comments: 2,
       },
     });
     const comment = gateway.issueOf("issue_comment", { action: "created", issue: { ...issue, state: "closed" }, comment: {}, repository });

@@ -37,7 +37,7 @@ export interface PollerService {
 
 /** Wires the poller from a loaded config: every dependency is built here and passed down. */
 export async function startPollerService(config: PollerConfig, log: Logger, fetchImpl?: typeof fetch): Promise<PollerService> {
-  const { registry, redis, queue, github } = buildServiceFoundation(config, log, fetchImpl === undefined ? {} : { fetch: fetchImpl });
+  const { registry, redis, queue, github, ownComments } = buildServiceFoundation(config, log, fetchImpl === undefined ? {} : { fetch: fetchImpl });
   const metrics = createPollerMetrics(registry);
   const ledger = new RedisAnswerLedger(redis, config.queuePrefix);
   const runs = new RedisTaskRuns(redis, config.queuePrefix);
@@ -69,7 +69,7 @@ export async function startPollerService(config: PollerConfig, log: Logger, fetc
     policy,
     dispatchLabel: config.dispatchLabel,
     tracker,
-    commands: new CommentCommands({ github, queue, runs, tracker, canceller, ledger, policy, prefix: config.commandPrefix, log }),
+    commands: new CommentCommands({ github, queue, runs, tracker, canceller, ledger, ownComments, policy, prefix: config.commandPrefix, log }),
     window: new ListingWindow({ sweepIntervalMs: config.fullSweepIntervalMs }),
     metrics,
     log,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createLogger } from "@agent-runner/runtime";
 import type { DispatchIssue, IssueComment, TaskJob } from "@agent-runner/core";
-import { FakeGitHubClient, FakeTaskQueue, MemoryCancellationLedger, MemoryTaskRuns } from "@agent-runner/core/testing";
+import { FakeGitHubClient, FakeTaskQueue, MemoryCancellationLedger, MemoryOwnCommentTally, MemoryTaskRuns } from "@agent-runner/core/testing";
 import type { AnswerLedger } from "./answer-ledger.js";
 import { CommentCommands, parseCommand } from "./comment-commands.js";
 import { TaskCanceller } from "./task-canceller.js";
@@ -53,7 +53,8 @@ function setup() {
   const policy = { dispatchRepo, processedLabel: "processed", allowedTargetRepos: ["acme/*"], trustedAuthorAssociations: ["OWNER"], trustedAuthors: ["release-bot"] };
   const canceller = new TaskCanceller({ github, queue, runs, cancels, ledger, dispatchRepo, dispatchLabel: "copilot-agent", commandPrefix: "/agent", log });
   const tracker = new TaskTracker({ runs, queue, cancels, canceller, log });
-  const commands = new CommentCommands({ github, queue, runs, tracker, canceller, ledger, policy, prefix: "/agent", log });
+  const ownComments = new MemoryOwnCommentTally();
+  const commands = new CommentCommands({ github, queue, runs, tracker, canceller, ledger, ownComments, policy, prefix: "/agent", log });
   const issue: DispatchIssue = github.addIssue("acme/dispatch", { title: "T", labels: ["copilot-agent"] });
   const job: TaskJob = {
     version: 1,
@@ -77,7 +78,7 @@ function setup() {
   const jobFor = () => job;
   const start = async () => queue.enqueue(await tracker.assignRuns([job]));
   const replies = () => github.commentsOn("acme/dispatch", issue.number);
-  return { github, queue, runs, cancels, commands, issue, job, comment, jobFor, start, replies };
+  return { github, queue, runs, cancels, ownComments, commands, issue, job, comment, jobFor, start, replies };
 }
 
 describe("CommentCommands", () => {
@@ -138,16 +139,61 @@ describe("CommentCommands", () => {
     expect(queue.jobs.size).toBe(0);
   });
 
-  it("lists comments only for issues with a task whose updated_at moved", async () => {
-    const { github, commands, issue, jobFor, start } = setup();
+  it("lists comments only for an issue with a task that gained a comment someone else wrote", async () => {
+    const { github, ownComments, commands, issue, jobFor, start } = setup();
     const other = github.addIssue("acme/dispatch", { title: "no task here", labels: ["copilot-agent"] });
     await start();
     const listings = () => github.calls.filter((c) => c === "listIssueComments").length;
-    await commands.check([issue, other], jobFor);
+    await commands.check([issue, { ...other, comments: 3 }], jobFor);
+    expect(listings()).toBe(0);
+    // The runner's own "PR opened" comment: the count moved, but only by the runner.
+    await ownComments.add(issue.number);
+    await commands.check([{ ...issue, comments: 1, updatedAt: "2026-02-01T00:00:00Z" }], jobFor);
+    expect(listings()).toBe(0);
+    // Someone else commented.
+    await commands.check([{ ...issue, comments: 2 }], jobFor);
     expect(listings()).toBe(1);
-    await commands.check([issue, other], jobFor);
+    await commands.check([{ ...issue, comments: 2, updatedAt: "2026-02-02T00:00:00Z" }], jobFor);
     expect(listings()).toBe(1);
-    await commands.check([{ ...issue, updatedAt: "2026-02-01T00:00:00Z" }, other], jobFor);
+  });
+
+  it("lists the comments of an issue first seen with comments by someone else, as after a restart", async () => {
+    const { github, ownComments, commands, issue, jobFor, start } = setup();
+    await start();
+    await ownComments.add(issue.number);
+    const listings = () => github.calls.filter((c) => c === "listIssueComments").length;
+    await commands.check([{ ...issue, comments: 1 }], jobFor);
+    expect(listings()).toBe(0);
+    await commands.check([{ ...issue, comments: 2 }], jobFor);
+    expect(listings()).toBe(1);
+  });
+
+  it("notices a new comment even when another was deleted in the meantime", async () => {
+    const { github, commands, issue, jobFor, start } = setup();
+    await start();
+    const listings = () => github.calls.filter((c) => c === "listIssueComments").length;
+    await commands.check([{ ...issue, comments: 2 }], jobFor);
+    await commands.check([{ ...issue, comments: 1 }], jobFor);
+    expect(listings()).toBe(1);
+    await commands.check([{ ...issue, comments: 2 }], jobFor);
+    expect(listings()).toBe(2);
+  });
+
+  it("looks again at the next poll when the comments could not be read", async () => {
+    const { github, commands, issue, jobFor, start } = setup();
+    await start();
+    const listings = () => github.calls.filter((c) => c === "listIssueComments").length;
+    const list = github.listIssueComments.bind(github);
+    let failures = 1;
+    github.listIssueComments = async (...args) => {
+      if (failures-- > 0) {
+        github.calls.push("listIssueComments");
+        throw new Error("GitHub is down");
+      }
+      return list(...args);
+    };
+    await commands.check([{ ...issue, comments: 1 }], jobFor);
+    await commands.check([{ ...issue, comments: 1 }], jobFor);
     expect(listings()).toBe(2);
   });
 });

@@ -1,4 +1,4 @@
-import type { DispatchIssue, GitHubClient, IssueComment, RepoRef, TaskJob, TaskQueue, TaskRuns } from "@agent-runner/core";
+import type { DispatchIssue, GitHubClient, IssueComment, OwnCommentTally, RepoRef, TaskJob, TaskQueue, TaskRuns } from "@agent-runner/core";
 import type { Logger } from "@agent-runner/runtime";
 import type { AnswerLedger } from "./answer-ledger.js";
 import { isTrustedActor, type IssuePolicy } from "./issue-decision.js";
@@ -27,6 +27,8 @@ export interface CommentCommandsDeps {
   readonly canceller: TaskCanceller;
   /** Claims each command comment once, whichever path (poll, webhook) sees it first. */
   readonly ledger: AnswerLedger;
+  /** The runner's own comments per issue: a count that only they moved needs no look-up. */
+  readonly ownComments: OwnCommentTally;
   readonly policy: IssuePolicy;
   readonly prefix: string;
   readonly log: Logger;
@@ -39,22 +41,34 @@ export type JobForIssue = (issue: DispatchIssue) => TaskJob | undefined;
  * `/agent retry` and `/agent cancel` from trusted commenters on a task's
  * dispatch issue. Untrusted commenters get no reply: a reply would be a way
  * for anyone to make the runner write. Comments are listed only for issues
- * that have a task and whose `updated_at` moved since the last look.
+ * that have a task and have gained a comment the runner did not write.
  */
 export class CommentCommands {
-  private readonly lastSeen = new Map<number, string>();
+  /** Per issue, how many of its comments were someone else's at the last look. */
+  private readonly othersSeen = new Map<number, number>();
 
   constructor(private readonly deps: CommentCommandsDeps) {}
 
-  /** The poll's path: the listed issues, of which only changed ones with a task cost a request. */
+  /**
+   * The poll's path: the listed issues, of which only those with a task and a
+   * new comment by someone else cost a request. Someone else's comments are
+   * the issue's count less the runner's own; the two are read at slightly
+   * different moments, so a comment of the runner's counted late makes one
+   * look-up too many, never one too few that is not made up at the next poll.
+   */
   async check(issues: readonly DispatchIssue[], jobFor: JobForIssue): Promise<void> {
     const tracked = new Map([...(await this.deps.runs.tracked())].map(([taskId, issue]) => [issue, taskId]));
     for (const issue of issues) {
-      if (!tracked.has(issue.number) || this.lastSeen.get(issue.number) === issue.updatedAt) continue;
+      if (!tracked.has(issue.number)) continue;
       try {
-        const comments = await this.deps.github.listIssueComments(this.deps.policy.dispatchRepo, issue.number);
-        await this.handle(issue, comments, jobFor);
-        this.lastSeen.set(issue.number, issue.updatedAt);
+        const others = issue.comments - (await this.deps.ownComments.count(issue.number));
+        // Unknown (first sight, a restart): any comment by someone else may be a command.
+        const seen = this.othersSeen.get(issue.number) ?? 0;
+        if (others > seen) {
+          const comments = await this.deps.github.listIssueComments(this.deps.policy.dispatchRepo, issue.number);
+          await this.handle(issue, comments, jobFor);
+        }
+        this.othersSeen.set(issue.number, others);
       } catch (error) {
         this.deps.log.warn({ err: error, issue: issue.number }, "could not read commands; will look again next poll");
       }

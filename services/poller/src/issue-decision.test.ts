@@ -23,6 +23,7 @@ function issue(overrides: Partial<DispatchIssue> = {}): DispatchIssue {
     authorAssociation: "OWNER",
     isPullRequest: false,
     updatedAt: "2026-01-01T00:00:00Z",
+    comments: 0,
     ...overrides,
   };
 }

@@ -12,6 +12,7 @@ const issue = (number: number, updatedAt: string): DispatchIssue => ({
   authorAssociation: "OWNER",
   isPullRequest: false,
   updatedAt,
+  comments: 0,
 });
 
 function windowAt(start = Date.parse("2026-01-01T00:00:00Z")) {

@@ -230,6 +230,22 @@ describe("processTask", () => {
     expect(target.filesAt("agent-task-edited-t")?.get("agent-tasks/edited-t.md")).toContain("The edited instruction");
   });
 
+  it("runs a first attempt queued moments ago as the poller read it, without reading the issue again", async () => {
+    const queued = { ...job("fresh-task-1"), instruction: "The queued instruction", enqueuedAt: new Date().toISOString() };
+    await processTask(context(queued), deps());
+    expect(github.calls).not.toContain("getIssue");
+    expect(target.filesAt("agent-task-fresh-ta")?.get("agent-tasks/fresh-ta.md")).toContain("The queued instruction");
+  });
+
+  it("reads the issue again on a retried attempt of a job queued moments ago", async () => {
+    const queued = { ...job("fresh-task-2"), instruction: "The queued instruction", enqueuedAt: new Date().toISOString() };
+    const issue = github.issues.find((i) => i.number === issueNumber);
+    Object.assign(issue ?? {}, { body: issueBody("fresh-task-2", "acme/target", "The edited instruction") });
+    await processTask(context(queued, 1), deps());
+    expect(github.calls).toContain("getIssue");
+    expect(target.filesAt("agent-task-fresh-ta")?.get("agent-tasks/fresh-ta.md")).toContain("The edited instruction");
+  });
+
   it("rejects a malformed job payload as permanent", async () => {
     await expect(processTask(context({ taskId: "../../etc" }), deps())).rejects.toBeInstanceOf(PermanentTaskError);
   });

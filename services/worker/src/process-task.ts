@@ -37,7 +37,7 @@ export async function processTask(context: TaskJobContext, deps: WorkerDeps): Pr
     // longer stands for the task is reported on it like any permanent failure.
     attempt = new TaskAttempt(queued, { ...context, signal: watch.signal }, deps, watch);
     await watch.assertNotCancelled();
-    const job = await issueAsItReadsNow(queued, deps.github, deps.settings.trust);
+    const job = issueReadingIsFresh(queued, context.attemptsMade) ? queued : await issueAsItReadsNow(queued, deps.github, deps.settings.trust);
     attempt = new TaskAttempt(job, { ...context, signal: watch.signal }, deps, watch);
     const outcome = await attempt.run();
     attempt.log.info({ pull: outcome.pullUrl, state: outcome.pullState, branch: outcome.branch }, "task done");
@@ -85,4 +85,20 @@ async function causeOf(error: unknown, watch: CancelWatch): Promise<unknown> {
   if (reason instanceof TaskCancelledError || reason instanceof TaskTimeoutError) return reason;
   const cancelled = await watch.wasCancelled().catch(() => false);
   return cancelled ? new TaskCancelledError(`job was cancelled after: ${error instanceof Error ? error.message : String(error)}`, "the task was cancelled") : error;
+}
+
+/** How old a job's reading of its issue may be for its first attempt to trust it. */
+const FRESH_READING_MS = 5 * 60_000;
+
+/**
+ * Whether the job's own copy of the issue, read by the poller when it queued
+ * the job, is recent enough to run without reading the issue again: a first
+ * attempt of a job queued moments ago. An edit since then replaces this run
+ * (the poller flags it cancelled, and the flag is read before every write).
+ * Every other attempt, a requeue from the board among them, reads the issue
+ * again: it may have been edited, or its author no longer trusted.
+ */
+export function issueReadingIsFresh(job: TaskJob, attemptsMade: number, now = Date.now()): boolean {
+  const age = now - Date.parse(job.enqueuedAt);
+  return attemptsMade === 0 && Number.isFinite(age) && age >= 0 && age <= FRESH_READING_MS;
 }

@@ -22,6 +22,8 @@ export interface DispatchIssue {
   readonly authorAssociation: string;
   readonly isPullRequest: boolean;
   readonly updatedAt: string;
+  /** How many comments the issue has (GitHub's `comments`): compared with the runner's own to spot new ones. */
+  readonly comments: number;
 }
 
 export interface IssueComment {

@@ -79,6 +79,7 @@ export class FakeGitHubClient implements GitHubClient {
       authorAssociation: input.authorAssociation ?? "OWNER",
       isPullRequest: input.isPullRequest ?? false,
       updatedAt: new Date(0).toISOString(),
+      comments: 0,
     };
     this.issues.push(issue);
     this.version++;
@@ -117,7 +118,7 @@ export class FakeGitHubClient implements GitHubClient {
         i.labels.some((l) => l.toLowerCase() === label.toLowerCase()) &&
         (since === undefined || Date.parse(i.updatedAt) >= since),
     );
-    return { status: "modified", etag: current, issues: issues.map((i) => ({ ...i })) };
+    return { status: "modified", etag: current, issues: issues.map((i) => ({ ...i, comments: this.commentsOn(i.repo, i.number).length })) };
   }
 
   async listIssueComments(repo: RepoRef, issueNumber: number): Promise<IssueComment[]> {
@@ -211,7 +212,7 @@ export class FakeGitHubClient implements GitHubClient {
     const issue = this.issues.find((i) => i.repo.toLowerCase() === `${repo.owner}/${repo.repo}`.toLowerCase() && i.number === issueNumber);
     if (issue === undefined) return undefined;
     const { repo: _r, ...out } = issue;
-    return out;
+    return { ...out, comments: this.commentsOn(issue.repo, issue.number).length };
   }
 
   async closePull(repo: RepoRef, pullNumber: number): Promise<PullRequest> {

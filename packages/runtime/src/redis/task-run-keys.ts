@@ -15,6 +15,8 @@ export const taskRunKeys = {
   targets: (prefix: string): string => `${prefix}:task-targets`,
   /** Set when a run (a job id) is cancelled. */
   cancelled: (prefix: string, jobId: string): string => `${prefix}:cancelled:${jobId}`,
+  /** How many comments the runner wrote on a dispatch issue (see OwnCommentTally). */
+  ownComments: (prefix: string, issueNumber: number): string => `${prefix}:own-comments:${issueNumber}`,
 };
 
 /** As long as finished jobs are kept: a cancelled run stays cancelled for as long as its job can be requeued. */

@@ -1,6 +1,5 @@
 import type { Registry } from "prom-client";
-import { SecretSet, type CommonConfig, type GitHubTokenSource } from "@agent-runner/core";
-import type { GitHubClient } from "@agent-runner/core";
+import { SecretSet, countingOwnComments, type CommonConfig, type GitHubClient, type GitHubTokenSource, type OwnCommentTally } from "@agent-runner/core";
 import { GitHubAppTokenSource, OctokitGitHubClient, StaticTokenSource } from "@agent-runner/github";
 import { loggerSecrets, type Logger } from "../logging/create-logger.js";
 import { createGitHubMetrics } from "../metrics/github-metrics.js";
@@ -8,13 +7,17 @@ import { createRegistry } from "../metrics/create-registry.js";
 import { registerQueueMetrics } from "../metrics/queue-metrics.js";
 import { BullMqTaskQueue } from "../queue/bullmq-task-queue.js";
 import { checkEvictionPolicy, createRedisConnection, type RedisConnection } from "../redis/create-redis-connection.js";
+import { RedisOwnCommentTally } from "../redis/redis-own-comment-tally.js";
 import { RedisWriteBudget } from "../redis/redis-write-budget.js";
 
 export interface ServiceFoundation {
   readonly registry: Registry;
   readonly redis: RedisConnection;
   readonly queue: BullMqTaskQueue;
+  /** Every comment it writes on a dispatch issue is counted in `ownComments`. */
   readonly github: GitHubClient;
+  /** The runner's own comments per dispatch issue, shared by every process (see OwnCommentTally). */
+  readonly ownComments: OwnCommentTally;
   /** Who the runner is on GitHub: a token, or a GitHub App whose installation tokens are renewed as they expire. */
   readonly identity: GitHubTokenSource;
   /** Every secret the service scrubs, installation tokens included as they are minted. */
@@ -53,7 +56,7 @@ export function buildServiceFoundation(config: CommonConfig, log: Logger, overri
   // The logger's own set when it has one, so it scrubs each installation token from the moment it is minted.
   const secrets = loggerSecrets(log) ?? new SecretSet([config.githubToken]);
   const identity = createIdentity(config, secrets, overrides);
-  const github = new OctokitGitHubClient({
+  const octokit = new OctokitGitHubClient({
     token: config.githubToken,
     ...(config.githubApp === undefined ? {} : { tokenSource: identity }),
     secrets,
@@ -68,7 +71,11 @@ export function buildServiceFoundation(config: CommonConfig, log: Logger, overri
     ...(overrides.retryBaseMs === undefined ? {} : { retryBaseMs: overrides.retryBaseMs }),
     ...(overrides.fetch === undefined ? {} : { fetch: overrides.fetch }),
   });
-  return { registry, redis, queue, github, identity, secrets };
+  const ownComments = new RedisOwnCommentTally(redis, config.queuePrefix);
+  const github = countingOwnComments(octokit, ownComments, config.dispatchRepo, (error) =>
+    log.warn({ err: error }, "could not count the runner's own comment: the poller will list that issue's comments once more"),
+  );
+  return { registry, redis, queue, github, ownComments, identity, secrets };
 }
 
 function createIdentity(config: CommonConfig, secrets: SecretSet, overrides: FoundationOverrides): GitHubTokenSource {

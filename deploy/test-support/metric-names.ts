@@ -1,4 +1,4 @@
-import { POLLER_METRICS } from "@agent-runner/poller";
+import { POLLER_METRICS, RECONCILE_METRICS } from "@agent-runner/poller";
 import { GITHUB_METRICS, QUEUE_METRICS } from "@agent-runner/runtime";
 import { WORKER_METRICS } from "@agent-runner/worker";
 
@@ -13,6 +13,7 @@ const EXPORTED: readonly { readonly name: string; readonly type: MetricType }[] 
   ...Object.values(GITHUB_METRICS),
   ...Object.values(QUEUE_METRICS),
   ...Object.values(POLLER_METRICS),
+  ...Object.values(RECONCILE_METRICS),
   ...Object.values(WORKER_METRICS),
 ];
 

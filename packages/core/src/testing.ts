@@ -5,3 +5,5 @@ export * from "./testing/fake-task-queue.js";
 export * from "./testing/memory-push-ledger.js";
 export * from "./testing/memory-task-runs.js";
 export * from "./testing/memory-own-comment-tally.js";
+export * from "./testing/memory-reconcile-ledger.js";
+export * from "./testing/fake-task-job-inspector.js";

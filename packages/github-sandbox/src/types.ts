@@ -356,6 +356,8 @@ export interface SandboxAdmin {
   updateIssue(owner: string, repo: string, number: number, patch: UpdateIssueInput): Issue;
   /** Adds a comment as `user` (default the owner user); synchronous. */
   createComment(owner: string, repo: string, number: number, input: { body: string; user?: string }): Comment;
+  /** Deletes a comment, as its author or a maintainer would on GitHub: the issue's comment count drops; its `updated_at` stays. */
+  deleteComment(owner: string, repo: string, commentId: number): void;
   getIssue(owner: string, repo: string, number: number): Issue | undefined;
   /** Issues only (no pull requests), oldest first. */
   listIssues(owner: string, repo: string): Issue[];

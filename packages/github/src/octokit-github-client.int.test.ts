@@ -67,4 +67,17 @@ describe("the Octokit adapter against the sandbox", () => {
     const query = sandbox.admin.requestLog().filter((e) => e.route === "GET /repos/{owner}/{repo}/issues").at(-1);
     expect(query?.query).toContain(`since=${encodeURIComponent(past)}`);
   });
+
+  it("lists branches by prefix conditionally, and deletes one, answering an already deleted one as not found", async () => {
+    const repo = { owner: "acme", repo: "target" };
+    await sandbox.admin.createBranch("acme", "target", "agent-task-two");
+    const owner = client(sandbox.tokens.owner);
+    const listing = await owner.listBranchesWithPrefix(repo, "agent-task-");
+    expect(listing.status === "modified" ? listing.branches.map((b) => b.name) : []).toEqual(["agent-task-one", "agent-task-two"]);
+    const etag = listing.status === "modified" ? listing.etag : undefined;
+    expect(await owner.listBranchesWithPrefix(repo, "agent-task-", { etag })).toEqual({ status: "not_modified" });
+    expect(await owner.deleteBranch(repo, "agent-task-two")).toBe("deleted");
+    expect(await owner.deleteBranch(repo, "agent-task-two")).toBe("not_found");
+    expect(await owner.listBranchesWithPrefix(repo, "agent-task-", { etag })).toMatchObject({ status: "modified" });
+  });
 });

@@ -11,6 +11,7 @@ import type {
   DispatchIssue,
   GitHubClient,
   IssueComment,
+  ListBranchesResult,
   ListIssuesOptions,
   ListIssuesResult,
   PullRequest,
@@ -206,6 +207,38 @@ export class OctokitGitHubClient implements GitHubClient {
       }),
     );
     return toPull(data);
+  }
+
+  async listBranchesWithPrefix(repo: RepoRef, prefix: string, options: { etag?: string | undefined } = {}): Promise<ListBranchesResult> {
+    // One answer, unpaginated: GitHub returns every matching ref at once.
+    const response = await this.call("GET /repos/{owner}/{repo}/git/matching-refs/{ref}", () =>
+      this.octokit.rest.git.listMatchingRefs({
+        owner: repo.owner,
+        repo: repo.repo,
+        ref: `heads/${prefix}`,
+        headers: options.etag === undefined ? {} : { "if-none-match": options.etag },
+      }),
+    ).catch((error: unknown) => {
+      if (options.etag !== undefined && error instanceof GitHubApiError && error.status === 304) return undefined;
+      throw error;
+    });
+    if (response === undefined) return { status: "not_modified" };
+    const branches = response.data
+      .filter((ref) => ref.ref.startsWith("refs/heads/") && ref.object.type === "commit")
+      .map((ref) => ({ name: ref.ref.slice("refs/heads/".length), sha: ref.object.sha }));
+    return { status: "modified", etag: response.headers.etag, branches };
+  }
+
+  async deleteBranch(repo: RepoRef, branch: string): Promise<"deleted" | "not_found"> {
+    const response = await this.call("DELETE /repos/{owner}/{repo}/git/refs/{ref}", () =>
+      this.octokit.rest.git.deleteRef({ owner: repo.owner, repo: repo.repo, ref: `heads/${branch}` }),
+    ).catch((error: unknown) => {
+      // GitHub answers 422 "Reference does not exist" for a ref that is gone (404 when the repository is).
+      const gone = error instanceof GitHubApiError && (error.status === 404 || (error.status === 422 && /reference does not exist/i.test(error.message)));
+      if (gone) return undefined;
+      throw error;
+    });
+    return response === undefined ? "not_found" : "deleted";
   }
 
   async getIssue(repo: RepoRef, issueNumber: number): Promise<DispatchIssue | undefined> {

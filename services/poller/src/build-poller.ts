@@ -2,11 +2,15 @@ import {
   buildServiceFoundation,
   redisAnswers,
   RedisCancellationLedger,
+  RedisPushLedger,
+  RedisReconcileLedger,
   RedisTaskRuns,
   startOpsServer,
   type Logger,
   type OpsServer,
+  type RedisConnection,
 } from "@agent-runner/runtime";
+import type { Registry } from "prom-client";
 import { OctokitWebhookGateway } from "@agent-runner/github";
 import { RedisAnswerLedger } from "./answer-ledger.js";
 import { RedisDeliveryLedger } from "./delivery-ledger.js";
@@ -20,6 +24,9 @@ import { TaskPullCloser } from "./task-pull-closer.js";
 import { TaskTracker } from "./task-tracker.js";
 import type { PollerConfig } from "./poller-config.js";
 import { createPollerMetrics } from "./poller-metrics.js";
+import { ReconcileLoop } from "./reconcile-loop.js";
+import { createReconcileMetrics } from "./reconcile-metrics.js";
+import { Reconciler, type ReconcilerDeps } from "./reconciler.js";
 import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
 
 export interface PollerService {
@@ -31,6 +38,8 @@ export interface PollerService {
   readonly poller: DispatchPoller;
   /** The webhook receiver, when GITHUB_WEBHOOK_SECRET and WEBHOOK_PORT are set. */
   readonly webhooks: WebhookReceiver | undefined;
+  /** The reconcile sweep, unless RECONCILE_INTERVAL_SECONDS=0. */
+  readonly reconcile: ReconcileLoop | undefined;
   stop(): Promise<void>;
 }
 
@@ -97,6 +106,7 @@ export async function startPollerService(config: PollerConfig, log: Logger, fetc
     log,
     metrics,
   });
+  const reconcile = config.reconcile === undefined ? undefined : buildReconcileLoop(config, config.reconcile, { github, queue, runs, cancels, redis, registry, log });
   const ops = await startOpsServer({
     port: config.port,
     registry,
@@ -113,18 +123,50 @@ export async function startPollerService(config: PollerConfig, log: Logger, fetc
     },
   });
   loop.start();
+  reconcile?.start();
   return {
     ops,
     loop,
     canceller,
     poller,
     webhooks: receiver,
+    reconcile,
     async stop() {
       await receiver?.close();
+      await reconcile?.stop();
       await loop.stop();
       await ops.close();
       await queue.close();
       redis.disconnect();
     },
   };
+}
+
+type ReconcileSettings = NonNullable<PollerConfig["reconcile"]>;
+type ReconcileShared = Pick<ReconcilerDeps, "github" | "runs" | "cancels"> & {
+  queue: ReconcilerDeps["jobs"];
+  redis: RedisConnection;
+  registry: Registry;
+  log: Logger;
+};
+
+function buildReconcileLoop(config: PollerConfig, settings: ReconcileSettings, shared: ReconcileShared): ReconcileLoop {
+  const { github, queue, runs, cancels, redis, registry, log } = shared;
+  const ledger = new RedisReconcileLedger(redis, config.queuePrefix);
+  const reconciler = new Reconciler({
+    github,
+    runs,
+    cancels,
+    jobs: queue,
+    pushes: new RedisPushLedger(redis, config.queuePrefix),
+    ledger,
+    dispatchRepo: config.dispatchRepo,
+    dispatchLabel: config.dispatchLabel,
+    processedLabel: config.processedLabel,
+    deleteOrphanBranches: settings.deleteOrphanBranches,
+    stuckJobMs: settings.stuckJobMs,
+    metrics: createReconcileMetrics(registry),
+    log: log.child({ component: "reconcile" }),
+  });
+  return new ReconcileLoop(reconciler, { intervalMs: settings.intervalMs, ledger, log });
 }

@@ -77,6 +77,7 @@ describe("DispatchPoller", () => {
       instruction: "Go",
       targetRepo: "acme/target",
       enqueuedAt: "2026-01-01T00:00:00.000Z",
+      labelledAt: issue.updatedAt,
     });
   });
 

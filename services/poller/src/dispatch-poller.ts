@@ -1,5 +1,6 @@
 import {
   formatRepoRef,
+  taskJobSchema,
   type DispatchIssue,
   type GitHubClient,
   type IssueComment,
@@ -157,6 +158,7 @@ export class DispatchPoller {
       instruction: task.instruction,
       targetRepo: formatRepoRef(task.target),
       enqueuedAt: (this.deps.now?.() ?? new Date()).toISOString(),
+      ...labelledAt(issue),
     };
   }
 
@@ -182,4 +184,14 @@ export class DispatchPoller {
       await this.deps.ledger.release(key).catch(() => undefined);
     }
   }
+}
+
+/**
+ * When the issue was labelled, as well as the poller can tell: its `updated_at` when first seen,
+ * which labelling bumps (and which is `created_at` for an issue opened with the label). Later
+ * activity before the poller saw it makes it later than the labelling, never earlier.
+ */
+function labelledAt(issue: DispatchIssue): { labelledAt?: string } {
+  const parsed = taskJobSchema.shape.labelledAt.safeParse(issue.updatedAt);
+  return parsed.success && parsed.data !== undefined ? { labelledAt: parsed.data } : {};
 }

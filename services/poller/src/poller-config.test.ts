@@ -21,6 +21,17 @@ describe("the poller configuration", () => {
     });
   });
 
+  it("sweeps for drift every 15 minutes by default, reporting orphan branches without deleting them", () => {
+    expect(loadConfig(pollerConfigSchema, { ...BASE }).reconcile).toEqual({ intervalMs: 900_000, deleteOrphanBranches: false, stuckJobMs: 3_600_000 });
+  });
+
+  it("turns the reconcile sweep off with RECONCILE_INTERVAL_SECONDS=0, and refuses a negative interval", () => {
+    expect(loadConfig(pollerConfigSchema, { ...BASE, RECONCILE_INTERVAL_SECONDS: "0" }).reconcile).toBeUndefined();
+    expect(() => loadConfig(pollerConfigSchema, { ...BASE, RECONCILE_INTERVAL_SECONDS: "-1" })).toThrow(ConfigError);
+    const custom = loadConfig(pollerConfigSchema, { ...BASE, RECONCILE_INTERVAL_SECONDS: "60", RECONCILE_DELETE_ORPHAN_BRANCHES: "true", RECONCILE_STUCK_JOB_SECONDS: "1800" });
+    expect(custom.reconcile).toEqual({ intervalMs: 60_000, deleteOrphanBranches: true, stuckJobMs: 1_800_000 });
+  });
+
   it("reads explicit values, normalising the trust lists' case", () => {
     const config = loadConfig(pollerConfigSchema, {
       ...BASE,

@@ -15,6 +15,12 @@ export const pollerEnvShape = {
   WEBHOOK_POLL_INTERVAL_SECONDS: positiveInt(300),
   /** A cancel also closes the task's open PR, with one comment on it. */
   CLOSE_PR_ON_CANCEL: booleanFlag(false),
+  /** How often the reconcile sweep looks for drift; 0 turns it off. */
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(900),
+  /** The sweep deletes orphan `agent-task-*` branches the runner provably pushed last (else it only reports them). */
+  RECONCILE_DELETE_ORPHAN_BRANCHES: booleanFlag(false),
+  /** A job active longer than this is reported stuck. */
+  RECONCILE_STUCK_JOB_SECONDS: positiveInt(3600),
 };
 
 export const pollerConfigSchema = z
@@ -35,6 +41,14 @@ export const pollerConfigSchema = z
     trustedAuthors: env.TRUSTED_AUTHORS,
     commandPrefix: env.COMMAND_PREFIX,
     closePullOnCancel: env.CLOSE_PR_ON_CANCEL,
+    reconcile:
+      env.RECONCILE_INTERVAL_SECONDS === 0
+        ? undefined
+        : {
+            intervalMs: env.RECONCILE_INTERVAL_SECONDS * 1000,
+            deleteOrphanBranches: env.RECONCILE_DELETE_ORPHAN_BRANCHES,
+            stuckJobMs: env.RECONCILE_STUCK_JOB_SECONDS * 1000,
+          },
     webhook:
       env.GITHUB_WEBHOOK_SECRET !== undefined && env.WEBHOOK_PORT !== undefined
         ? { secret: env.GITHUB_WEBHOOK_SECRET, port: env.WEBHOOK_PORT, pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_SECONDS * 1000 }

@@ -64,7 +64,8 @@ export async function startWorkerService(config: WorkerConfig, log: Logger, over
     lockDurationMs: overrides.lockDurationMs ?? config.jobLockMs,
     stalledIntervalMs: overrides.stalledIntervalMs ?? config.stalledCheckMs,
     processor: async (context) => {
-      await processTask(context, deps);
+      const { pullUrl, pullState, branch } = await processTask(context, deps);
+      return { pullUrl, pullState, branch };
     },
     retryOnTimeout: config.taskRetryOnTimeout,
     onError: (error) => log.error({ err: error }, "queue worker error"),

@@ -124,6 +124,22 @@ describe("processTask", () => {
     expect(github.labelsOf("acme/dispatch", issueNumber)).toContain("processed");
   });
 
+  it("measures the labelled-to-PR time from the job's labelledAt when it opens the PR, not from its enqueue", async () => {
+    const labelledAt = new Date(Date.now() - 90_000).toISOString();
+    const enqueuedAt = new Date(Date.now() - 10_000).toISOString();
+    await processTask(context(job("test-task-12345678", { labelledAt, enqueuedAt })), deps());
+    expect(metrics.labelledToPullSeconds).toHaveLength(1);
+    expect(metrics.labelledToPullSeconds[0]).toBeGreaterThanOrEqual(90);
+    expect(metrics.labelledToPullSeconds[0]).toBeLessThan(3600);
+  });
+
+  it("observes no labelled-to-PR time for a run that updates its PR, nor for a job without labelledAt", async () => {
+    await processTask(context(job("test-task-12345678")), deps());
+    const labelledAt = new Date(Date.now() - 90_000).toISOString();
+    await processTask(context(job("test-task-12345678", { labelledAt })), deps());
+    expect(metrics.labelledToPullSeconds).toEqual([]);
+  });
+
   it("changes nothing on a re-run of a finished task", async () => {
     await processTask(context(job("test-task-12345678")), deps());
     const pushes = target.pushes;

@@ -43,8 +43,7 @@ export async function processTask(context: TaskJobContext, deps: WorkerDeps): Pr
     attempt.log.info({ pull: outcome.pullUrl, state: outcome.pullState, branch: outcome.branch }, "task done");
     finished("completed");
     deps.metrics.taskOutcome(outcome.pullState);
-    const waited = (Date.now() - Date.parse(job.enqueuedAt)) / 1000;
-    if (outcome.pullState === "opened" && Number.isFinite(waited) && waited >= 0) deps.metrics.timeToPullRequest(waited);
+    if (outcome.pullState === "opened") observePullOpened(job, deps);
     return outcome;
   } catch (raw) {
     const error = await causeOf(raw, watch);
@@ -64,6 +63,16 @@ export async function processTask(context: TaskJobContext, deps: WorkerDeps): Pr
   } finally {
     watch.stop();
   }
+}
+
+/** Only a PR this run opened is measured: an update or a PR found merged says nothing about how long a task takes. */
+function observePullOpened(job: TaskJob, deps: WorkerDeps): void {
+  const now = Date.now();
+  const waited = (now - Date.parse(job.enqueuedAt)) / 1000;
+  if (Number.isFinite(waited) && waited >= 0) deps.metrics.timeToPullRequest(waited);
+  if (job.labelledAt === undefined) return;
+  const sinceLabelled = (now - Date.parse(job.labelledAt)) / 1000;
+  if (Number.isFinite(sinceLabelled) && sinceLabelled >= 0) deps.metrics.labelledToPull(sinceLabelled);
 }
 
 function parseJob(data: unknown): TaskJob {

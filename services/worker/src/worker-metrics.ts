@@ -12,11 +12,14 @@ export const WORKER_METRICS = {
   taskOutcomes: { name: "agent_runner_task_outcomes_total", type: "counter" },
   timeToPull: { name: "agent_runner_time_to_pull_request_seconds", type: "histogram" },
   reruns: { name: "agent_runner_task_reruns_total", type: "counter" },
+  labelledToPull: { name: "agent_runner_labelled_to_pull_seconds", type: "histogram" },
 } as const;
 
 const TASK_OUTCOMES = ["opened", "updated", "merged", "closed", "failed", "cancelled"] as const;
 /** Minutes to hours: a task waits in the queue, then runs an agent. */
 const TIME_TO_PULL_BUCKETS = [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
+/** Seconds to hours: a webhook starts a task within a second, a poll within its interval, then the queue and the agent. */
+const LABELLED_TO_PULL_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 28800];
 
 
 const STEP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
@@ -78,6 +81,12 @@ export function createWorkerMetrics(registry: Registry): JobMetricsSink {
     help: "Runs of a task after its first (an edit, a reopen, a retry)",
     registers: [registry],
   });
+  const labelledToPull = new Histogram({
+    name: WORKER_METRICS.labelledToPull.name,
+    help: "Seconds from the dispatch issue being labelled (as the poller first saw it) to the task's pull request being opened",
+    buckets: LABELLED_TO_PULL_BUCKETS,
+    registers: [registry],
+  });
   return {
     jobStarted: () => active.inc(),
     jobFinished(outcome, seconds) {
@@ -91,5 +100,6 @@ export function createWorkerMetrics(registry: Registry): JobMetricsSink {
     taskOutcome: (outcome) => taskOutcomes.inc({ outcome }),
     timeToPullRequest: (seconds) => timeToPull.observe(seconds),
     rerunStarted: () => reruns.inc(),
+    labelledToPull: (seconds) => labelledToPull.observe(seconds),
   };
 }

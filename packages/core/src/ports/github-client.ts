@@ -65,6 +65,16 @@ export type ListIssuesResult =
   | { readonly status: "modified"; readonly etag: string | undefined; readonly issues: DispatchIssue[] }
   | { readonly status: "not_modified" };
 
+/** A branch and the commit it points at. */
+export interface BranchRef {
+  readonly name: string;
+  readonly sha: string;
+}
+
+export type ListBranchesResult =
+  | { readonly status: "modified"; readonly etag: string | undefined; readonly branches: BranchRef[] }
+  | { readonly status: "not_modified" };
+
 /**
  * The slice of GitHub's REST API agent-runner needs. Answers the domain
  * expects (a missing repository, a PR that already exists) are results;
@@ -94,6 +104,13 @@ export interface GitHubClient {
   updatePull(repo: RepoRef, pullNumber: number, input: { title: string; body: string }): Promise<PullRequest>;
   /** Closes a PR without merging it (CLOSE_PR_ON_CANCEL). */
   closePull(repo: RepoRef, pullNumber: number): Promise<PullRequest>;
+  /**
+   * Branches whose name starts with `prefix` (one listing of matching refs); `etag` of the previous
+   * answer to the same query makes an unchanged one free.
+   */
+  listBranchesWithPrefix(repo: RepoRef, prefix: string, options?: { readonly etag?: string | undefined }): Promise<ListBranchesResult>;
+  /** Deletes a branch; "not_found" when it is already gone. */
+  deleteBranch(repo: RepoRef, branch: string): Promise<"deleted" | "not_found">;
   /** One issue as it reads now; undefined when it does not exist (or the token cannot see it). */
   getIssue(repo: RepoRef, issueNumber: number): Promise<DispatchIssue | undefined>;
 }

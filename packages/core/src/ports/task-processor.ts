@@ -1,3 +1,5 @@
+import type { TaskResult } from "../task/task-result.js";
+
 /** What the worker's processor gets for one attempt at one job, whatever queue library runs it. */
 export interface TaskJobContext {
   readonly jobId: string;
@@ -9,4 +11,5 @@ export interface TaskJobContext {
   readonly signal: AbortSignal;
 }
 
-export type TaskProcessor = (context: TaskJobContext) => Promise<void>;
+/** Resolves to the task's result, which the queue stores with the finished job (the reconcile sweep reads it). */
+export type TaskProcessor = (context: TaskJobContext) => Promise<TaskResult | void>;

@@ -22,3 +22,22 @@ export interface TaskQueue {
   close(): Promise<void>;
 }
 
+
+/** One job as the queue holds it now: its state, when it started and ended, and what it returned. */
+export interface JobSnapshot {
+  readonly state: QueueState;
+  /** Unix ms the current attempt started (active jobs), if known. */
+  readonly startedAt?: number | undefined;
+  /** Unix ms it finished (completed or failed jobs). */
+  readonly finishedAt?: number | undefined;
+  /** A completed job's stored result, unparsed: whatever Redis holds. */
+  readonly result?: unknown;
+}
+
+/** Read-only looks at jobs, for the reconcile sweep: nothing here changes the queue. */
+export interface TaskJobInspector {
+  /** The job with this id, or undefined when the queue holds none (never queued, or removed). */
+  inspect(jobId: string): Promise<JobSnapshot | undefined>;
+  /** Up to `limit` active jobs with the time their attempt started, oldest first where the queue knows. */
+  activeJobs(limit: number): Promise<{ readonly jobId: string; readonly startedAt: number | undefined }[]>;
+}

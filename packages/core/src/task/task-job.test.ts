@@ -31,8 +31,13 @@ describe("taskJobSchema", () => {
     ["a title over 1024 characters", { issueTitle: "t".repeat(1025) }],
     ["an instruction over 70,000 characters", { instruction: "i".repeat(70_001) }],
     ["a missing enqueuedAt", { enqueuedAt: undefined }],
+    ["a labelledAt that is no ISO time", { labelledAt: "yesterday" }],
   ])("rejects %s", (_name, patch) => {
     expect(taskJobSchema.safeParse({ ...job, ...patch }).success).toBe(false);
+  });
+
+  it("accepts the labelling time GitHub gives (updated_at, whole seconds, Z)", () => {
+    expect(taskJobSchema.parse({ ...job, labelledAt: "2025-01-01T00:00:00Z" }).labelledAt).toBe("2025-01-01T00:00:00Z");
   });
 
   it("carries no field for the token", () => {

@@ -19,6 +19,11 @@ export const taskJobSchema = z.object({
   instruction: z.string().max(70_000),
   targetRepo: repoName,
   enqueuedAt: z.string(),
+  /**
+   * When the issue was labelled, as the poller first saw it (the issue's `updated_at`, which
+   * labelling bumps); absent in jobs queued before it existed. What the labelled-to-PR time is measured from.
+   */
+  labelledAt: z.iso.datetime({ offset: true }).optional(),
   /** Which run of the task this job is (absent: the first); see jobIdForRun. */
   run: z.number().int().positive().optional(),
   /** Set by `/agent retry`: the one thing that may replace a PR closed without merging. */

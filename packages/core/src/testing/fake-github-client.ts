@@ -5,6 +5,7 @@ import type {
   GitHubClient,
   IssueComment,
   ListIssuesOptions,
+  ListBranchesResult,
   ListIssuesResult,
   PullRequest,
   RepoInfo,
@@ -30,6 +31,8 @@ export class FakeGitHubClient implements GitHubClient {
   readonly issues: FakeIssue[] = [];
   readonly comments = new Map<string, IssueComment[]>();
   readonly pulls = new Map<string, (PullRequest & { base: string; headOwner: string })[]>();
+  /** Branches by repository (`owner/name`, lower case): name -> tip sha. */
+  readonly branches = new Map<string, Map<string, string>>();
   /** Errors to throw, by method name, consumed one per call. */
   readonly failures = new Map<string, Error[]>();
   /** The `since` each issue listing asked for (undefined: a full listing). */
@@ -205,6 +208,29 @@ export class FakeGitHubClient implements GitHubClient {
     Object.assign(pull, input);
     const { base: _b, headOwner: _h, ...out } = pull;
     return out;
+  }
+
+  /** Sets a branch's tip, as a push would. */
+  setBranch(repo: string, branch: string, sha: string): void {
+    const key = repo.toLowerCase();
+    this.branches.set(key, (this.branches.get(key) ?? new Map<string, string>()).set(branch, sha));
+    this.version++;
+  }
+
+  async listBranchesWithPrefix(repo: RepoRef, prefix: string, options: { etag?: string | undefined } = {}): Promise<ListBranchesResult> {
+    this.record("listBranchesWithPrefix");
+    const current = `W/"refs:${this.version}:${prefix}"`;
+    if (options.etag === current) return { status: "not_modified" };
+    const all = this.branches.get(`${repo.owner}/${repo.repo}`.toLowerCase()) ?? new Map<string, string>();
+    const branches = [...all].filter(([name]) => name.startsWith(prefix)).map(([name, sha]) => ({ name, sha }));
+    return { status: "modified", etag: current, branches };
+  }
+
+  async deleteBranch(repo: RepoRef, branch: string): Promise<"deleted" | "not_found"> {
+    this.record("deleteBranch");
+    const deleted = this.branches.get(`${repo.owner}/${repo.repo}`.toLowerCase())?.delete(branch) === true;
+    if (deleted) this.version++;
+    return deleted ? "deleted" : "not_found";
   }
 
   async getIssue(repo: RepoRef, issueNumber: number): Promise<DispatchIssue | undefined> {

@@ -10,6 +10,7 @@ export const ADMIN_METHODS = [
   "createIssue",
   "updateIssue",
   "createComment",
+  "deleteComment",
   "getIssue",
   "listIssues",
   "listComments",

@@ -64,6 +64,14 @@ export function createSandboxAdmin(rt: SandboxRuntime): SandboxAdmin {
       const author = state.users.ensure(input.user ?? ownerLogin).login;
       return commentJson(rt.json, repo, rt.issues.comment(repo, issueOf(repo, number), author, input.body));
     },
+    deleteComment(owner, name, commentId) {
+      const repo = repoOf(owner, name);
+      const comment = repo.comments.get(commentId);
+      if (!comment) throw new Error(`No comment ${commentId} in ${owner}/${name}`);
+      repo.comments.delete(commentId);
+      const issue = repo.issues.get(comment.issueNumber);
+      if (issue) issue.commentCount = Math.max(0, issue.commentCount - 1);
+    },
     getIssue(owner, name, number) {
       const repo = repoOf(owner, name);
       const issue = repo.issues.get(number);

@@ -45,8 +45,10 @@ function compile<T extends Routable>(route: T): CompiledRoute<T> {
     .split(/(\{[^}]+\})/)
     .map((part) => {
       if (!part.startsWith("{")) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      names.push(part.slice(1, -1));
-      return "([^/]+)";
+      const name = part.slice(1, -1);
+      names.push(name);
+      // A git ref (`heads/feature/x`) spans segments, as GitHub takes it with raw slashes too.
+      return name === "ref" ? "(.+?)" : "([^/]+)";
     })
     .join("");
   // GitHub tolerates one trailing slash.

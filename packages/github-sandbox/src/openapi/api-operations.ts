@@ -18,6 +18,8 @@ export const API_OPERATIONS = [
   "POST /repos/{owner}/{repo}/pulls",
   "GET /repos/{owner}/{repo}/pulls/{pull_number}",
   "PATCH /repos/{owner}/{repo}/pulls/{pull_number}",
+  "GET /repos/{owner}/{repo}/git/matching-refs/{ref}",
+  "DELETE /repos/{owner}/{repo}/git/refs/{ref}",
   "GET /rate_limit",
   "GET /user",
   "GET /app",

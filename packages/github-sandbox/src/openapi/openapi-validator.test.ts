@@ -63,6 +63,7 @@ describe("the OpenAPI validator built from GitHub's description", () => {
     expect(validator.validateResponse("GET", "/repos/{owner}/{repo}/pulls", 304, undefined)).toEqual([]);
     expect(validator.validateResponse("GET", "/repos/{owner}/{repo}/issues", 304, undefined)).toEqual([]);
     expect(validator.validateResponse("GET", "/repos/{owner}/{repo}/pulls", 304, [])).not.toEqual([]);
+    expect(validator.validateResponse("DELETE", "/repos/{owner}/{repo}/git/refs/{ref}", 204, { message: "x" })).not.toEqual([]);
   });
 
   it("rejects a success status the operation does not declare", async () => {
@@ -74,5 +75,13 @@ describe("the OpenAPI validator built from GitHub's description", () => {
   it("reports operations outside the extracted subset", async () => {
     const validator = await validatorPromise;
     expect(validator.validateResponse("GET", "/gists", 200, [])[0]?.message).toContain("not in the extracted subset");
+  });
+
+  it("takes GitHub's error document, or nothing, for an error status declared without content", async () => {
+    const validator = await validatorPromise;
+    const route = "/repos/{owner}/{repo}/git/refs/{ref}";
+    expect(validator.validateResponse("DELETE", route, 422, { message: "Reference does not exist", documentation_url: "https://docs.github.com" })).toEqual([]);
+    expect(validator.validateResponse("DELETE", route, 422, undefined)).toEqual([]);
+    expect(validator.validateResponse("DELETE", route, 422, { error: "nope" })).not.toEqual([]);
   });
 });

@@ -85,6 +85,9 @@ export async function createOpenApiValidator(options: OpenApiValidatorOptions = 
       const statusKey = String(status);
       if (statusKey in declared) {
         const schema = declared[statusKey];
+        // An error status the description declares without content still carries GitHub's error
+        // document (DELETE …/git/refs/{ref} answers 422 `Reference does not exist`), or nothing.
+        if (schema === null && status >= 400 && !isEmpty(body)) return check("/genericError", GENERIC_ERROR_SCHEMA, body);
         if (schema === null) return bodyMustBeEmpty(body);
         return check(`/operations/${escape(key)}/${statusKey}`, schema, body, status >= 400 ? TOLERATED_IN_ERRORS : []);
       }
@@ -126,9 +129,12 @@ type AjvInstance = {
 type AjvClass = new (options: object) => AjvInstance;
 type AddFormats = (ajv: AjvInstance) => unknown;
 
+function isEmpty(body: unknown): boolean {
+  return body === undefined || body === null || body === "";
+}
+
 function bodyMustBeEmpty(body: unknown): ValidationError[] {
-  const empty = body === undefined || body === null || body === "";
-  return empty ? [] : [{ path: "", message: "GitHub sends no body with this response" }];
+  return isEmpty(body) ? [] : [{ path: "", message: "GitHub sends no body with this response" }];
 }
 
 function toValidationError(error: ErrorObject): ValidationError {

@@ -1,5 +1,6 @@
 import { appRoutes } from "./app-routes.js";
 import { commentRoutes } from "./comment-routes.js";
+import { gitRefRoutes } from "./git-ref-routes.js";
 import { issueRoutes } from "./issue-routes.js";
 import { labelRoutes } from "./label-routes.js";
 import { pullRoutes } from "./pull-routes.js";
@@ -10,5 +11,5 @@ import { userRoutes } from "./user-routes.js";
 
 /** Every REST route the sandbox serves; each operation is listed in API_OPERATIONS. */
 export function allRoutes(): RouteDefinition[] {
-  return [...repoRoutes, ...issueRoutes, ...commentRoutes, ...labelRoutes, ...pullRoutes, ...rateLimitRoutes, ...userRoutes, ...appRoutes];
+  return [...repoRoutes, ...issueRoutes, ...commentRoutes, ...labelRoutes, ...pullRoutes, ...gitRefRoutes, ...rateLimitRoutes, ...userRoutes, ...appRoutes];
 }

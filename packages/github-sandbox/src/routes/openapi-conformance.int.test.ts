@@ -117,6 +117,23 @@ describe("every route answers only in shapes GitHub's OpenAPI description allows
     expect(await statusOf(owner.pulls.update({ ...repo, pull_number, state: "open" }))).toBe(422);
   });
 
+  it("serves branch refs: matching listings and deletes", async () => {
+    await sandbox.admin.createBranch("acme", "target", "agent-task-aaaa1111");
+    await sandbox.admin.createBranch("acme", "target", "agent-task-bbbb2222");
+    const { data } = await owner.git.listMatchingRefs({ ...repo, ref: "heads/agent-task-" });
+    expect(data.map((r) => r.ref)).toEqual(["refs/heads/agent-task-aaaa1111", "refs/heads/agent-task-bbbb2222"]);
+    expect(data[0]?.object.type).toBe("commit");
+    const raw = await rawRequest(`${sandbox.apiUrl}/repos/acme/target/git/matching-refs/heads/agent-task-b`, { token: sandbox.tokens.owner });
+    expect((raw.json as { ref: string }[]).map((r) => r.ref)).toEqual(["refs/heads/agent-task-bbbb2222"]);
+    expect((await owner.git.listMatchingRefs({ ...repo, ref: "heads/nothing-like-it" })).data).toEqual([]);
+    expect((await owner.git.deleteRef({ ...repo, ref: "heads/agent-task-aaaa1111" })).status).toBe(204);
+    expect((await sandbox.admin.listBranches("acme", "target")).map((b) => b.name)).not.toContain("agent-task-aaaa1111");
+
+    expect(await statusOf(owner.git.deleteRef({ ...repo, ref: "heads/agent-task-aaaa1111" }))).toBe(422);
+    expect(await statusOf(reader.git.deleteRef({ ...repo, ref: "heads/agent-task-bbbb2222" }))).toBe(403);
+    expect(await statusOf(outsider.git.listMatchingRefs({ owner: "acme", repo: "secret", ref: "heads/" }))).toBe(404);
+  });
+
   it("serves the rate limit and the authenticated user", async () => {
     const { data } = await owner.rateLimit.get();
     expect(data.rate.limit).toBe(5000);
@@ -143,7 +160,7 @@ describe("every route answers only in shapes GitHub's OpenAPI description allows
 
   it("answers conditional requests with 304 and no body", async () => {
     const paths = ["/repos/acme/target", "/repos/acme/target/issues", "/repos/acme/target/issues/1", "/repos/acme/target/issues/1/comments"];
-    paths.push("/repos/acme/target/pulls", `/repos/acme/target/pulls/${firstPull}`, "/rate_limit", "/user");
+    paths.push("/repos/acme/target/pulls", `/repos/acme/target/pulls/${firstPull}`, "/rate_limit", "/user", "/repos/acme/target/git/matching-refs/heads/agent-task-");
     for (const path of paths) {
       const first = await rawRequest(`${sandbox.apiUrl}${path}`, { token: sandbox.tokens.owner });
       const etag = first.headers.get("etag") ?? "";

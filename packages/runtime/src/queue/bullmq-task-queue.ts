@@ -2,14 +2,14 @@ import { Queue } from "bullmq";
 import { jobIdForRun } from "@agent-runner/core";
 import type { TaskJob } from "@agent-runner/core";
 import type { RedisConnection } from "../redis/create-redis-connection.js";
-import type { CancelResult, EnqueueResult, QueueState, TaskQueue } from "@agent-runner/core";
+import type { CancelResult, EnqueueResult, JobSnapshot, QueueState, TaskJobInspector, TaskQueue } from "@agent-runner/core";
 import { TASK_QUEUE_NAME } from "./queue-names.js";
 import { defaultJobOptions, type JobPolicy } from "./job-policy.js";
 
 const STATES: QueueState[] = ["waiting", "active", "delayed", "failed", "completed", "prioritized", "paused"];
 
 /** The BullMQ adapter of TaskQueue. */
-export class BullMqTaskQueue implements TaskQueue {
+export class BullMqTaskQueue implements TaskQueue, TaskJobInspector {
   readonly queue: Queue;
 
   constructor(
@@ -64,6 +64,24 @@ export class BullMqTaskQueue implements TaskQueue {
     // The wait list is LPUSHed: its oldest job is at the end, so this reads one job.
     const [oldest] = await this.queue.getWaiting(-1, -1);
     return oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest.timestamp) / 1000);
+  }
+
+  async inspect(jobId: string): Promise<JobSnapshot | undefined> {
+    const job = await this.queue.getJob(jobId);
+    if (job === undefined) return undefined;
+    const state = await job.getState();
+    // "waiting-children" and "unknown" are no state of a task job: read as waiting, so nothing acts on it.
+    const known: QueueState = (STATES as string[]).includes(state) ? (state as QueueState) : "waiting";
+    return { state: known, startedAt: job.processedOn, finishedAt: job.finishedOn, result: job.returnvalue as unknown };
+  }
+
+  async activeJobs(limit: number): Promise<{ jobId: string; startedAt: number | undefined }[]> {
+    if (limit <= 0) return [];
+    const jobs = await this.queue.getActive(0, limit - 1);
+    return jobs
+      .map((job) => ({ jobId: job.id ?? "", startedAt: job.processedOn }))
+      .filter((job) => job.jobId !== "")
+      .sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0));
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker, type Job } from "bullmq";
-import { TaskTimeoutError, currentSecrets, scrubText, willRetry, type Secrets, type TaskJobContext, type TaskProcessor } from "@agent-runner/core";
+import { TaskTimeoutError, currentSecrets, scrubText, willRetry, type Secrets, type TaskJobContext, type TaskProcessor, type TaskResult } from "@agent-runner/core";
 import type { RedisConnection } from "../redis/create-redis-connection.js";
 import { TASK_QUEUE_NAME } from "./queue-names.js";
 import { backoffDelay } from "./job-policy.js";
@@ -68,7 +68,7 @@ export class BullMqTaskWorker {
     await this.worker.close(force);
   }
 
-  private async run(job: Job): Promise<void> {
+  private async run(job: Job): Promise<TaskResult | void> {
     const controller = new AbortController();
     this.controllers.add(controller);
     const timer = setTimeout(() => controller.abort(new TaskTimeoutError(this.options.timeoutMs, this.options.retryOnTimeout ?? false)), this.options.timeoutMs);
@@ -80,7 +80,8 @@ export class BullMqTaskWorker {
       signal: controller.signal,
     };
     try {
-      await this.options.processor(context);
+      // BullMQ stores what the processor returns as the job's returnvalue.
+      return await this.options.processor(context);
     } catch (error) {
       const final = !willRetry(error, context.attemptsMade, context.maxAttempts);
       throw scrubErrorInPlace(final ? asUnrecoverable(error) : error, currentSecrets(this.options.secrets ?? []));

@@ -13,6 +13,10 @@ export const taskRunKeys = {
   tracked: (prefix: string): string => `${prefix}:tracked-tasks`,
   /** Hash: task id -> target repository (`owner/name`), where the task's PR lives. */
   targets: (prefix: string): string => `${prefix}:task-targets`,
+  /** The reconcile sweep's lock: one poller replica sweeps at a time. */
+  reconcileLock: (prefix: string): string => `${prefix}:reconcile-lock`,
+  /** Hash: task id -> the issue state (updated_at, comment count) the sweep last found in order. */
+  reconcileVerified: (prefix: string): string => `${prefix}:reconcile-verified`,
   /** Set when a run (a job id) is cancelled. */
   cancelled: (prefix: string, jobId: string): string => `${prefix}:cancelled:${jobId}`,
   /** How many comments the runner wrote on a dispatch issue (see OwnCommentTally). */

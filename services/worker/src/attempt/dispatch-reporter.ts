@@ -1,6 +1,6 @@
-import { NoChangesError, type GitHubClient, type PullRequest, type RepoRef } from "@agent-runner/core";
+import { NoChangesError, doneReport, type GitHubClient, type PullRequest, type RepoRef } from "@agent-runner/core";
 import { doneMarker, failedMarker } from "../report/markers.js";
-import { doneComment, failureComment, incompleteComment, noChangeComment, stillDraftNote } from "../report/pull-request-content.js";
+import { failureComment, incompleteComment, noChangeComment } from "../report/pull-request-content.js";
 import type { RunnerIdentity } from "./runner-identity.js";
 
 export type PullState = "opened" | "updated" | "merged" | "closed";
@@ -34,8 +34,7 @@ export class DispatchReporter {
    */
   async done(pull: PullRequest, state: PullState, mayBeAnnounced: boolean): Promise<void> {
     const { taskId } = this.issue;
-    const body = doneComment(taskId, pull.htmlUrl, state) + (pull.draft === true && pull.state === "open" ? stillDraftNote() : "");
-    await this.postOnce(doneMarker(taskId), this.withRun(body), mayBeAnnounced);
+    await this.postOnce(doneMarker(taskId), this.withRun(doneReport(taskId, pull, state)), mayBeAnnounced);
   }
 
   /**

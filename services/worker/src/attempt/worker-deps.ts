@@ -33,6 +33,8 @@ export interface JobMetricsSink extends TaskMetricsSink {
   timeToPullRequest(seconds: number): void;
   /** A run after the first (an edit, a reopen, a retry) started. */
   rerunStarted(): void;
+  /** From the dispatch issue being labelled (the job's labelledAt) to its PR being opened. */
+  labelledToPull(seconds: number): void;
 }
 
 /** What every attempt of one worker process shares. */

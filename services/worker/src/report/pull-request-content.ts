@@ -1,5 +1,5 @@
 import type { ChangeTask } from "../change/task-handler.js";
-import { correlationComment, doneMarker, failedMarker } from "./markers.js";
+import { correlationComment, failedMarker } from "./markers.js";
 
 const MAX_TITLE = 256;
 
@@ -48,20 +48,8 @@ export function incompleteComment(taskId: string, pullUrl: string): string {
   );
 }
 
-/** Said under a done comment while the PR is still a draft: GitHub's REST API cannot mark it ready. */
-export function stillDraftNote(): string {
-  return "The pull request is still a draft (an earlier run that hit its time limit opened it): mark it ready for review on GitHub.\n";
-}
-
-export function doneComment(taskId: string, pullUrl: string, state: "opened" | "updated" | "merged" | "closed"): string {
-  const verb = {
-    opened: "opened",
-    updated: "updated",
-    merged: "was already merged:",
-    closed: "was closed without merging; it was left alone:",
-  }[state];
-  return `${doneMarker(taskId)}\n🤖 Task \`${taskId}\`: pull request ${verb} ${pullUrl}\n`;
-}
+// The done comment and its draft note live in core: the reconcile sweep posts the same report.
+export { doneComment, stillDraftNote } from "@agent-runner/core";
 
 export function failureComment(taskId: string, message: string, retried: boolean): string {
   const next = retried

@@ -3,6 +3,8 @@ import type { JobMetricsSink, JobOutcome, TaskOutcomeLabel } from "../worker-dep
 /** Remembers every metric an attempt records, as short strings tests can compare. */
 export class RecordingMetrics implements JobMetricsSink {
   readonly records: string[] = [];
+  /** The values `labelledToPull` observed, in seconds. */
+  readonly labelledToPullSeconds: number[] = [];
 
   jobStarted(): void {
     this.records.push("job started");
@@ -18,6 +20,11 @@ export class RecordingMetrics implements JobMetricsSink {
 
   timeToPullRequest(): void {
     this.records.push("time to pull request");
+  }
+
+  labelledToPull(seconds: number): void {
+    this.records.push("labelled to pull");
+    this.labelledToPullSeconds.push(seconds);
   }
 
   rerunStarted(): void {

@@ -60,6 +60,8 @@ function documentedDefault(name: string): string | undefined {
   return new RegExp(`^#\\s*${name}=(.*)$`, "m").exec(envExample)?.[1]?.trim();
 }
 
+const WEBHOOK_PUBLISH = "${WEBHOOK_BIND:-127.0.0.1}:${WEBHOOK_HOST_PORT:-3002}:3002";
+
 describe("docker-compose.yml", () => {
   it("runs redis, poller, worker, prometheus and grafana, with the sandbox behind a profile", () => {
     expect(Object.keys(services)).toEqual(expect.arrayContaining(["redis", "poller", "worker", "prometheus", "grafana", "sandbox"]));
@@ -100,12 +102,19 @@ describe("docker-compose.yml", () => {
   });
 
   it("publishes the poller's ops port on the loopback interface only, on a host port .env may move", () => {
-    expect(services.poller?.ports).toEqual(["127.0.0.1:${POLLER_HOST_PORT:-3000}:3000"]);
+    expect(services.poller?.ports).toEqual(["127.0.0.1:${POLLER_HOST_PORT:-3000}:3000", WEBHOOK_PUBLISH]);
     for (const [name, service] of Object.entries(services)) {
       for (const port of service.ports ?? []) {
+        if (name === "poller" && port === WEBHOOK_PUBLISH) continue;
         expect(String(port), `${name} publishes ${String(port)}`).toMatch(/^127\.0\.0\.1:(\d+|\$\{[A-Z_]+_HOST_PORT:-\d+\}):\d+$/);
       }
     }
+  });
+
+  it("publishes the webhook receiver's port apart from the ops port, on the loopback interface unless .env says otherwise", () => {
+    expect(services.poller?.ports).toContain(WEBHOOK_PUBLISH);
+    // The port .env.example documents for WEBHOOK_PORT is the one published inside the container.
+    expect(readFileSync(repoPath(".env.example"), "utf8")).toMatch(/^# WEBHOOK_PORT=3002$/m);
   });
 
   it("runs the worker with what its bubblewrap sandbox needs inside a container, and only the worker", () => {

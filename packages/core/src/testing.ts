@@ -7,3 +7,4 @@ export * from "./testing/memory-task-runs.js";
 export * from "./testing/memory-own-comment-tally.js";
 export * from "./testing/memory-reconcile-ledger.js";
 export * from "./testing/fake-task-job-inspector.js";
+export * from "./testing/memory-follow-up-backlog.js";

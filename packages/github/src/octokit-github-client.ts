@@ -12,8 +12,11 @@ import type {
   GitHubClient,
   IssueComment,
   ListBranchesResult,
+  ListCommentsOptions,
   ListIssuesOptions,
   ListIssuesResult,
+  ListRepoCommentsResult,
+  RepoComment,
   PullRequest,
   RepoLookup,
 } from "@agent-runner/core";
@@ -46,6 +49,8 @@ export interface OctokitGitHubClientOptions {
 const ThrottledOctokit = Octokit.plugin(retry, throttling);
 type Client = InstanceType<typeof ThrottledOctokit>;
 const WRITE_METHODS = new Set(["POST", "PATCH", "PUT", "DELETE"]);
+/** A repository-wide comment listing reads at most this many pages (the newest comments). */
+const MAX_COMMENT_PAGES = 5;
 
 /** The Octokit adapter of the GitHubClient port. */
 export class OctokitGitHubClient implements GitHubClient {
@@ -133,6 +138,50 @@ export class OctokitGitHubClient implements GitHubClient {
       for (const c of response.data) comments.push(toComment(c));
       if (!/\brel="next"/.test(response.headers.link ?? "")) return comments;
     }
+  }
+
+  async listRepoIssueComments(repo: RepoRef, options: ListCommentsOptions = {}): Promise<ListRepoCommentsResult> {
+    const { etag, since } = options;
+    const comments: RepoComment[] = [];
+    let firstEtag: string | undefined;
+    for (let page = 1; page <= MAX_COMMENT_PAGES; page++) {
+      const response = await this.call("GET /repos/{owner}/{repo}/issues/comments", () =>
+        this.octokit.rest.issues.listCommentsForRepo({
+          owner: repo.owner,
+          repo: repo.repo,
+          // Most recently updated first, as for the issue listing: any new or edited comment
+          // changes page 1 and so its ETag, and one conditional request stands for the whole list.
+          sort: "updated",
+          direction: "desc",
+          ...(since === undefined ? {} : { since }),
+          per_page: 100,
+          page,
+          headers: page === 1 && etag !== undefined ? { "if-none-match": etag } : {},
+        }),
+      ).catch((error: unknown) => {
+        if (page === 1 && error instanceof GitHubApiError && error.status === 304) return undefined;
+        throw error;
+      });
+      if (response === undefined) return { status: "not_modified" };
+      if (page === 1) firstEtag = response.headers.etag;
+      for (const c of response.data) {
+        const issueNumber = issueNumberOf(c.issue_url);
+        if (issueNumber !== undefined) comments.push({ ...toComment(c), issueNumber, updatedAt: c.updated_at });
+      }
+      if (!/\brel="next"/.test(response.headers.link ?? "")) break;
+    }
+    return { status: "modified", etag: firstEtag, comments };
+  }
+
+  async getPull(repo: RepoRef, pullNumber: number): Promise<PullRequest | undefined> {
+    const response = await this.call("GET /repos/{owner}/{repo}/pulls/{pull_number}", () =>
+      this.octokit.rest.pulls.get({ owner: repo.owner, repo: repo.repo, pull_number: pullNumber }),
+    ).catch((error: unknown) => {
+      // An issue's number, or a PR the token cannot see, is "no such PR".
+      if (error instanceof GitHubApiError && error.status === 404) return undefined;
+      throw error;
+    });
+    return response === undefined ? undefined : toPull(response.data);
   }
 
   async createIssueComment(repo: RepoRef, issueNumber: number, body: string): Promise<IssueComment> {
@@ -364,6 +413,13 @@ function installHooks(octokit: Client, options: OctokitGitHubClientOptions): voi
 
 function toComment(c: { id: number; body?: string; user: { login: string } | null; html_url: string; author_association?: string }): IssueComment {
   return { id: c.id, body: c.body ?? "", authorLogin: c.user?.login, htmlUrl: c.html_url, authorAssociation: c.author_association };
+}
+
+/** The issue number at the end of a comment's `issue_url` (`…/issues/<n>`). */
+function issueNumberOf(issueUrl: string): number | undefined {
+  const match = /\/issues\/(\d+)$/.exec(issueUrl);
+  const n = match?.[1] === undefined ? Number.NaN : Number(match[1]);
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
 function toPull(p: {

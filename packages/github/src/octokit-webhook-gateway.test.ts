@@ -65,4 +65,37 @@ describe("the webhook gateway", () => {
   ])("answers %s as not an issue event", (_name, event, payload) => {
     expect(gateway.issueOf(event, payload)).toBeUndefined();
   });
+
+  describe("comments on pull requests", () => {
+    const pull = { ...issue, number: 12, pull_request: { url: "https://api.github.com/repos/acme/web/pulls/12" } };
+    const comment = {
+      id: 99,
+      body: "/agent Add a line.",
+      html_url: "https://github.com/acme/web/pull/12#issuecomment-99",
+      user: { login: "rita" },
+      author_association: "COLLABORATOR",
+    };
+    const repository = { full_name: "acme/web" };
+
+    it("reads the comment, its PR and repository out of an issue_comment payload on a pull request", () => {
+      expect(gateway.pullCommentOf("issue_comment", { action: "created", issue: pull, comment, repository })).toEqual({
+        event: "issue_comment",
+        action: "created",
+        repository: "acme/web",
+        pullNumber: 12,
+        comment: { id: 99, body: "/agent Add a line.", authorLogin: "rita", authorAssociation: "COLLABORATOR", htmlUrl: comment.html_url },
+      });
+    });
+
+    it.each([
+      ["a comment on an issue", "issue_comment", { action: "created", issue, comment, repository }],
+      ["another event", "issues", { action: "created", issue: pull, comment, repository }],
+      ["no comment", "issue_comment", { action: "created", issue: pull, repository }],
+      ["a comment id that is not one", "issue_comment", { action: "created", issue: pull, comment: { ...comment, id: "99" }, repository }],
+      ["a body that is not text", "issue_comment", { action: "created", issue: pull, comment: { ...comment, body: 5 }, repository }],
+      ["no repository", "issue_comment", { action: "created", issue: pull, comment }],
+    ])("answers %s as no pull request comment", (_name, event, payload) => {
+      expect(gateway.pullCommentOf(event, payload)).toBeUndefined();
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { Webhooks } from "@octokit/webhooks";
-import type { DispatchIssue } from "@agent-runner/core";
+import type { DispatchIssue, IssueComment } from "@agent-runner/core";
 import { toDispatchIssue, type ApiIssue } from "./api-issue.js";
 
 /** An issue as a webhook delivery described it: the issue, where it lives, and what happened. */
@@ -10,6 +10,16 @@ export interface WebhookIssue {
   readonly repository: string;
   readonly state: "open" | "closed";
   readonly issue: DispatchIssue;
+}
+
+/** A comment on a pull request as a delivery described it: a possible follow-up. */
+export interface WebhookPullComment {
+  readonly event: "issue_comment";
+  readonly action: string;
+  /** `owner/name` as the payload spells it. */
+  readonly repository: string;
+  readonly pullNumber: number;
+  readonly comment: IssueComment;
 }
 
 /**
@@ -43,6 +53,51 @@ export class OctokitWebhookGateway {
     const state = issue.state === "closed" ? "closed" : "open";
     return { event, action: payload["action"], repository, state, issue: toDispatchIssue(issue) };
   }
+
+  /** The comment of an `issue_comment` delivery whose issue is a pull request (its conversation tab). */
+  pullCommentOf(event: string, payload: unknown): WebhookPullComment | undefined {
+    if (event !== "issue_comment" || !isObject(payload) || typeof payload["action"] !== "string") return undefined;
+    const repository = isObject(payload["repository"]) ? payload["repository"]["full_name"] : undefined;
+    const issue = payload["issue"];
+    const comment = payload["comment"];
+    if (typeof repository !== "string" || !isObject(issue) || !isApiComment(comment)) return undefined;
+    const pullNumber = issue["number"];
+    if (!Number.isSafeInteger(pullNumber) || !isObject(issue["pull_request"])) return undefined;
+    return {
+      event,
+      action: payload["action"],
+      repository,
+      pullNumber: pullNumber as number,
+      comment: {
+        id: comment.id,
+        body: comment.body,
+        authorLogin: comment.user?.login,
+        authorAssociation: comment.author_association,
+        htmlUrl: comment.html_url,
+      },
+    };
+  }
+}
+
+interface ApiComment {
+  id: number;
+  body: string;
+  html_url: string;
+  user: { login: string } | null;
+  author_association?: string;
+}
+
+function isApiComment(value: unknown): value is ApiComment {
+  if (!isObject(value)) return false;
+  const user = value["user"];
+  return (
+    Number.isSafeInteger(value["id"]) &&
+    (value["id"] as number) > 0 &&
+    typeof value["body"] === "string" &&
+    typeof value["html_url"] === "string" &&
+    (user === null || (isObject(user) && typeof user["login"] === "string")) &&
+    (value["author_association"] === undefined || typeof value["author_association"] === "string")
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -10,6 +10,7 @@ export * from "./redis/redis-push-ledger.js";
 export * from "./redis/redis-task-runs.js";
 export * from "./redis/redis-own-comment-tally.js";
 export * from "./redis/redis-reconcile-ledger.js";
+export * from "./redis/redis-follow-up-backlog.js";
 export * from "./redis/task-run-keys.js";
 export * from "./logging/create-logger.js";
 export * from "./logging/log-line.js";

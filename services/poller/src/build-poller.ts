@@ -4,6 +4,7 @@ import {
   RedisCancellationLedger,
   RedisPushLedger,
   RedisReconcileLedger,
+  RedisFollowUpBacklog,
   RedisTaskRuns,
   startOpsServer,
   type Logger,
@@ -12,6 +13,7 @@ import {
 } from "@agent-runner/runtime";
 import type { Registry } from "prom-client";
 import { OctokitWebhookGateway } from "@agent-runner/github";
+import { parseRepoRef, type TaskJob } from "@agent-runner/core";
 import { RedisAnswerLedger } from "./answer-ledger.js";
 import { RedisDeliveryLedger } from "./delivery-ledger.js";
 import { DispatchPoller } from "./dispatch-poller.js";
@@ -19,6 +21,8 @@ import { ListingWindow } from "./listing-window.js";
 import { pollInterval } from "./poll-interval.js";
 import { PollLoop } from "./poll-loop.js";
 import { CommentCommands } from "./comment-commands.js";
+import { FollowUps } from "./follow-ups.js";
+import { PullCommentWatch } from "./pull-comment-watch.js";
 import { TaskCanceller } from "./task-canceller.js";
 import { TaskPullCloser } from "./task-pull-closer.js";
 import { TaskTracker } from "./task-tracker.js";
@@ -71,6 +75,22 @@ export async function startPollerService(config: PollerConfig, log: Logger, fetc
     trustedAuthors: config.trustedAuthors,
   };
   const tracker = new TaskTracker({ runs, queue, cancels, canceller, log });
+  const followUps = new FollowUps({
+    github,
+    queue,
+    runs,
+    backlog: new RedisFollowUpBacklog(redis, config.queuePrefix),
+    ledger,
+    trust: policy,
+    prefix: config.commandPrefix,
+    // The dispatch issue as it reads now: trust and parsing run again for every follow-up.
+    jobFor: async (issueNumber): Promise<TaskJob | undefined> => {
+      const issue = await github.getIssue(config.dispatchRepo, issueNumber);
+      return issue === undefined ? undefined : poller.jobFor(issue);
+    },
+    metrics,
+    log,
+  });
   const poller = new DispatchPoller({
     github,
     queue,
@@ -79,6 +99,7 @@ export async function startPollerService(config: PollerConfig, log: Logger, fetc
     dispatchLabel: config.dispatchLabel,
     tracker,
     commands: new CommentCommands({ github, queue, runs, tracker, canceller, ledger, ownComments, policy, prefix: config.commandPrefix, log }),
+    followUps: new PullCommentWatch({ github, runs, followUps, lookIntervalMs: config.followUpPollIntervalMs, log }),
     window: new ListingWindow({ sweepIntervalMs: config.fullSweepIntervalMs }),
     metrics,
     log,
@@ -95,6 +116,10 @@ export async function startPollerService(config: PollerConfig, log: Logger, fetc
           dispatchLabel: config.dispatchLabel,
           offer: (issues) => poller.offer(issues, "event"),
           issueLeft: (issueNumber) => tracker.issueLeft(issueNumber),
+          pullComment: ({ repository, pullNumber, comment }) => {
+            const repo = parseRepoRef(repository);
+            return repo === undefined ? Promise.resolve() : followUps.consider([{ repo, issueNumber: pullNumber, comment }], "event");
+          },
           metrics,
           log,
         });

@@ -28,6 +28,7 @@ const noMetrics: PollerMetrics = {
   rejected: () => undefined,
   found: () => undefined,
   delivery: () => undefined,
+  followUp: () => undefined,
 };
 
 function setup(ledger: AnswerLedger = new MemoryLedger()) {

@@ -44,6 +44,8 @@ export interface DispatchPollerDeps {
   readonly tracker?: TaskTracker;
   /** `/agent retry` and `/agent cancel` in the comments of changed issues that have a task. */
   readonly commands?: CommentCommands;
+  /** Follow-ups on the tasks' PRs: waiting ones started, target repositories' comments read (PullCommentWatch). */
+  readonly followUps?: { poll(): Promise<void> };
   readonly metrics: PollerMetrics;
   readonly log: Logger;
   readonly now?: () => Date;
@@ -63,6 +65,8 @@ export class DispatchPoller {
     // Runs that waited for the run they replace to stop need no listing to start.
     const resumed = (await this.deps.tracker?.resumeWaiting()) ?? [];
     if (resumed.length > 0) await this.deps.queue.enqueue(resumed);
+    // Comments on the tasks' PRs live in the target repositories: the dispatch listing does not show them.
+    await this.deps.followUps?.poll();
     const listing = await github.listOpenIssuesWithLabel(policy.dispatchRepo, this.deps.dispatchLabel, {
       etag: plan.etag,
       since: plan.since,

@@ -13,6 +13,12 @@ export const pollerEnvShape = {
   GITHUB_WEBHOOK_SECRET: z.string().trim().min(16, "must be at least 16 characters").optional(),
   WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   WEBHOOK_POLL_INTERVAL_SECONDS: positiveInt(300),
+  /**
+   * How often the poller lists the target repositories' comments for follow-ups (one conditional
+   * request per repository: free when nothing changed, one rate-limited call for a repository where
+   * anyone commented on anything). 0: only webhook deliveries bring follow-ups.
+   */
+  FOLLOW_UP_POLL_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   /** A cancel also closes the task's open PR, with one comment on it. */
   CLOSE_PR_ON_CANCEL: booleanFlag(false),
   /** How often the reconcile sweep looks for drift; 0 turns it off. */
@@ -41,6 +47,7 @@ export const pollerConfigSchema = z
     trustedAuthors: env.TRUSTED_AUTHORS,
     commandPrefix: env.COMMAND_PREFIX,
     closePullOnCancel: env.CLOSE_PR_ON_CANCEL,
+    followUpPollIntervalMs: env.FOLLOW_UP_POLL_INTERVAL_SECONDS * 1000,
     reconcile:
       env.RECONCILE_INTERVAL_SECONDS === 0
         ? undefined

@@ -12,7 +12,11 @@ export const POLLER_METRICS = {
   found: { name: "agent_runner_tasks_found_total", type: "counter" },
   deliveries: { name: "agent_runner_webhook_deliveries_total", type: "counter" },
   signatureFailures: { name: "agent_runner_webhook_signature_failures_total", type: "counter" },
+  followUps: { name: "agent_runner_follow_ups_total", type: "counter" },
 } as const;
+
+/** What became of a follow-up comment on a task's PR (see follow-ups.ts). */
+export const FOLLOW_UP_OUTCOMES = ["queued", "untrusted", "not_task_pull", "pull_closed", "task_gone"] as const;
 
 /** What the receiver did with one delivery. */
 export type DeliveryOutcome =
@@ -36,6 +40,8 @@ export interface PollerMetrics {
   /** Tasks enqueued, by the path that found them first. */
   found(path: "event" | "poll", count: number): void;
   delivery(event: string, outcome: DeliveryOutcome): void;
+  /** A follow-up comment on a task's PR, by what became of it and the path that saw it first. */
+  followUp(outcome: (typeof FOLLOW_UP_OUTCOMES)[number], path: "event" | "poll"): void;
 }
 
 export function createPollerMetrics(registry: Registry): PollerMetrics {
@@ -94,7 +100,14 @@ export function createPollerMetrics(registry: Registry): PollerMetrics {
     help: "Webhook deliveries refused for a missing or wrong X-Hub-Signature-256",
     registers: [registry],
   });
+  const followUps = new Counter({
+    name: POLLER_METRICS.followUps.name,
+    help: "Follow-up comments on tasks' pull requests, by outcome and the path that saw them first",
+    labelNames: ["outcome", "path"] as const,
+    registers: [registry],
+  });
   for (const path of ["event", "poll"]) found.inc({ path }, 0);
+  for (const path of ["event", "poll"]) for (const outcome of FOLLOW_UP_OUTCOMES) followUps.inc({ outcome, path }, 0);
   signatureFailures.inc(0);
   // Pre-create the outcome series so dashboards and alerts see zeros, not gaps.
   for (const outcome of ["modified", "not_modified", "error"]) polls.inc({ outcome }, 0);
@@ -109,6 +122,7 @@ export function createPollerMetrics(registry: Registry): PollerMetrics {
     duplicates: (count) => duplicates.inc(count),
     rejected: (reason) => invalid.inc({ reason }),
     found: (path, count) => found.inc({ path }, count),
+    followUp: (outcome, path) => followUps.inc({ outcome, path }),
     delivery(event, outcome) {
       // The event name comes from a request header: only known names become label values.
       deliveries.inc({ event: KNOWN_EVENTS.has(event) ? event : "other", outcome });

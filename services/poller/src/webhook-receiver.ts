@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { formatRepoRef, type DispatchIssue, type RepoRef } from "@agent-runner/core";
+import { formatRepoRef, type DispatchIssue, type IssueComment, type RepoRef } from "@agent-runner/core";
 import { type Logger } from "@agent-runner/runtime";
 import type { DeliveryLedger } from "./delivery-ledger.js";
 import type { DeliveryOutcome, PollerMetrics } from "./poller-metrics.js";
@@ -20,6 +20,18 @@ export interface WebhookGateway {
     event: string,
     payload: unknown,
   ): { event: string; action: string; repository: string; state: "open" | "closed"; issue: DispatchIssue } | undefined;
+  /** The comment of an `issue_comment` delivery on a pull request, in any repository. */
+  pullCommentOf?(
+    event: string,
+    payload: unknown,
+  ): { action: string; repository: string; pullNumber: number; comment: IssueComment } | undefined;
+}
+
+/** A comment created on a pull request: a possible follow-up on a task's PR. */
+export interface PullCommentDelivery {
+  readonly repository: string;
+  readonly pullNumber: number;
+  readonly comment: IssueComment;
 }
 
 export interface WebhookReceiverOptions {
@@ -36,6 +48,8 @@ export interface WebhookReceiverOptions {
    * its task is cancelled. A delivery says so at once instead of at the next sweep.
    */
   readonly issueLeft: (issueNumber: number) => Promise<unknown>;
+  /** What the poll's look at a target repository's comments does with a new comment on a PR. */
+  readonly pullComment?: (delivery: PullCommentDelivery) => Promise<unknown>;
   readonly metrics: PollerMetrics;
   readonly log: Logger;
   readonly maxBodyBytes?: number;
@@ -60,7 +74,8 @@ class HttpError extends Error {
 }
 
 /**
- * GitHub's `issues` and `issue_comment` deliveries for the dispatch repo, on a port of its own
+ * GitHub's `issues` and `issue_comment` deliveries for the dispatch repo (and `issue_comment` on
+ * pull requests anywhere, the follow-ups on tasks' PRs), on a port of its own
  * (the ops port serves metrics and the Bull Board, which must not face the internet). A
  * delivery is verified, de-duplicated by X-GitHub-Delivery and answered at once (202); its
  * issue is decided afterwards, one at a time. GitHub does not redeliver a failed delivery,
@@ -105,6 +120,16 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
       return { status: 400, outcome: "malformed", event };
     }
     if (!(await options.deliveries.firstSight(deliveryId))) return { status: 200, outcome: "duplicate", event };
+    // A comment on a PR (in a target repository, or the dispatch repository as a target): a possible follow-up.
+    const pullComment = options.pullComment === undefined ? undefined : options.gateway.pullCommentOf?.(event, payload);
+    if (pullComment !== undefined && options.pullComment !== undefined) {
+      if (pullComment.action !== "created") return { status: 200, outcome: "ignored", event };
+      const handlePullComment = options.pullComment;
+      const { repository, pullNumber, comment } = pullComment;
+      const context = { deliveryId, event, pull: pullNumber };
+      if (!enqueue(() => handlePullComment({ repository, pullNumber, comment }), context)) return { status: 503, outcome: "overloaded", event };
+      return { status: 202, outcome: "accepted", event };
+    }
     const found = options.gateway.issueOf(event, payload);
     if (
       found === undefined ||

@@ -539,4 +539,87 @@ describe("processTask", () => {
       expect(github.commentsOn("acme/dispatch", issueNumber)[0]?.body).toContain("failed");
     });
   });
+
+  describe("follow-ups on the task's PR", () => {
+    const TASK = "review-task-1";
+    const targetRef = { owner: "acme", repo: "target" };
+
+    /** The task's first run is done: one PR, one comment on the dispatch issue. */
+    async function firstRun(): Promise<number> {
+      await processTask(context(job(TASK)), deps());
+      const [pull] = github.pulls.get("acme/target") ?? [];
+      if (pull === undefined) throw new Error("no PR");
+      return pull.number;
+    }
+
+    function followUpJob(pull: number, commentId = 900, text = "Also add a changelog entry."): TaskJob {
+      return job(TASK, { run: 2, followUp: { commentId, pull, text, url: `https://github.example/acme/target/pull/${pull}#issuecomment-${commentId}` } });
+    }
+
+    const replies = (pull: number) => github.commentsOn("acme/target", pull).filter((c) => c.authorLogin === github.viewer);
+
+    it("runs the change step with the follow-up's text on the PR's branch, pushes one commit to the same PR and replies once there", async () => {
+      const pull = await firstRun();
+      const pushesBefore = target.pushes;
+      const dispatchComments = github.commentsOn("acme/dispatch", issueNumber).map((c) => c.body);
+      const outcome = await processTask(context(followUpJob(pull), 0, 5, `${TASK}#2`), deps());
+      expect(outcome).toMatchObject({ pullState: "updated", branch: "agent-task-review-t" });
+      expect(target.pushes).toBe(pushesBefore + 1);
+      expect(target.filesAt("agent-task-review-t")?.get("agent-tasks/review-t.md")).toContain("Also add a changelog entry.");
+      expect(github.pulls.get("acme/target")).toHaveLength(1);
+      expect(replies(pull)).toHaveLength(1);
+      expect(replies(pull)[0]?.body).toContain('<!-- agent-runner:follow-up {"task_id":"review-task-1","comment_id":900} -->');
+      // The dispatch issue's report is left as it was.
+      expect(github.commentsOn("acme/dispatch", issueNumber).map((c) => c.body)).toEqual(dispatchComments);
+    });
+
+    it("replies once when the same follow-up runs again (a requeue after a crash)", async () => {
+      const pull = await firstRun();
+      await processTask(context(followUpJob(pull), 0, 5, `${TASK}#2`), deps());
+      await processTask(context(followUpJob(pull), 1, 5, `${TASK}#2`), deps());
+      expect(replies(pull)).toHaveLength(1);
+      expect(github.pulls.get("acme/target")).toHaveLength(1);
+    });
+
+    it("pushes nothing and opens nothing on a closed PR, and says so once", async () => {
+      const pull = await firstRun();
+      await github.closePull(targetRef, pull);
+      const pushesBefore = target.pushes;
+      const outcome = await processTask(context(followUpJob(pull), 0, 5, `${TASK}#2`), deps());
+      expect(outcome.pullState).toBe("closed");
+      expect(target.pushes).toBe(pushesBefore);
+      expect(github.pulls.get("acme/target")).toHaveLength(1);
+      expect(replies(pull)[0]?.body).toContain("is closed");
+    });
+
+    it("writes nothing once the run was cancelled", async () => {
+      const pull = await firstRun();
+      await cancels.cancel(`${TASK}#2`);
+      const pushesBefore = target.pushes;
+      await expect(processTask(context(followUpJob(pull), 0, 5, `${TASK}#2`), deps())).rejects.toBeInstanceOf(TaskCancelledError);
+      expect(target.pushes).toBe(pushesBefore);
+      expect(replies(pull)).toHaveLength(0);
+    });
+
+    it("answers a failure nobody retries on the PR, not on the dispatch issue", async () => {
+      const pull = await firstRun();
+      const dispatchComments = github.commentsOn("acme/dispatch", issueNumber).length;
+      const failing: TaskHandler = {
+        name: "patch",
+        apply: async () => {
+          throw new ChangeFailedError("the hunk does not apply", "a hunk of the patch does not apply");
+        },
+      };
+      await expect(processTask(context(followUpJob(pull), 0, 5, `${TASK}#2`), deps({ handler: failing }))).rejects.toBeInstanceOf(PermanentTaskError);
+      expect(replies(pull)).toHaveLength(1);
+      expect(replies(pull)[0]?.body).toContain("could not act on");
+      expect(github.commentsOn("acme/dispatch", issueNumber)).toHaveLength(dispatchComments);
+    });
+
+    it("refuses a follow-up on a PR that is not the task's", async () => {
+      await firstRun();
+      await expect(processTask(context(followUpJob(4242), 0, 5, `${TASK}#2`), deps())).rejects.toBeInstanceOf(PermanentTaskError);
+      expect(github.pulls.get("acme/target")).toHaveLength(1);
+    });
+  });
 });

@@ -35,6 +35,23 @@ export interface IssueComment {
   readonly htmlUrl: string;
 }
 
+/** A comment in a repository-wide listing: on which issue or PR it is, and when it last changed. */
+export interface RepoComment extends IssueComment {
+  /** The issue or PR the comment is on (they share one number sequence). */
+  readonly issueNumber: number;
+  readonly updatedAt: string;
+}
+
+export interface ListCommentsOptions {
+  readonly etag?: string | undefined;
+  /** ISO time: only comments updated at or after it. */
+  readonly since?: string | undefined;
+}
+
+export type ListRepoCommentsResult =
+  | { readonly status: "modified"; readonly etag: string | undefined; readonly comments: RepoComment[] }
+  | { readonly status: "not_modified" };
+
 export interface PullRequest {
   readonly number: number;
   readonly htmlUrl: string;
@@ -111,6 +128,14 @@ export interface GitHubClient {
   listBranchesWithPrefix(repo: RepoRef, prefix: string, options?: { readonly etag?: string | undefined }): Promise<ListBranchesResult>;
   /** Deletes a branch; "not_found" when it is already gone. */
   deleteBranch(repo: RepoRef, branch: string): Promise<"deleted" | "not_found">;
+  /**
+   * Conversation comments on every issue and PR of a repository, most recently updated first
+   * (at most a few pages: the newest). `etag` of the previous first page of the same query makes
+   * an idle look free (304); `since` keeps only comments updated at or after it.
+   */
+  listRepoIssueComments(repo: RepoRef, options?: ListCommentsOptions): Promise<ListRepoCommentsResult>;
+  /** One PR as it reads now; undefined when there is none with that number (an issue is none). */
+  getPull(repo: RepoRef, pullNumber: number): Promise<PullRequest | undefined>;
   /** One issue as it reads now; undefined when it does not exist (or the token cannot see it). */
   getIssue(repo: RepoRef, issueNumber: number): Promise<DispatchIssue | undefined>;
 }

@@ -10,12 +10,17 @@ export interface EnqueueResult {
 /** What cancelling a job found: removed before it started, running (its worker must stop it), or already over. */
 export type CancelResult = "removed" | "active" | "finished" | "missing";
 
+/** Where a job is, without touching it: not started yet, running, over, or not in the queue. */
+export type JobPhase = "pending" | "active" | "finished" | "missing";
+
 /** Where the poller puts tasks. One job per task id, however often it is offered. */
 export interface TaskQueue {
   /** A task's job id is its run's (`jobIdForRun(taskId, task.run ?? 1)`). */
   enqueue(tasks: readonly TaskJob[]): Promise<EnqueueResult>;
   /** Removes a job that has not started; reports an active one without touching it. */
   cancel(jobId: string): Promise<CancelResult>;
+  /** Where a job is now; reading it changes nothing (a follow-up waits for the run before it). */
+  phase(jobId: string): Promise<JobPhase>;
   counts(): Promise<Record<QueueState, number>>;
   /** Age in seconds of the oldest job waiting to start (0 when none). */
   oldestWaitingAgeSeconds(): Promise<number>;

@@ -16,6 +16,8 @@ export interface TaskRuns {
   /** Remembers the task's target repository (`owner/name`), where its PR lives. */
   setTarget(taskId: string, targetRepo: string): Promise<void>;
   target(taskId: string): Promise<string | undefined>;
+  /** Every task id with its target repository: where follow-up comments are looked for. */
+  targets(): Promise<ReadonlyMap<string, string>>;
   /** What the current run was asked to do (see taskFingerprint); undefined before the first. */
   fingerprint(taskId: string): Promise<string | undefined>;
   setFingerprint(taskId: string, fingerprint: string): Promise<void>;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isValidTaskId } from "./task-id.js";
 import { parseRepoRef } from "./repo-name.js";
+import { followUpSchema } from "./follow-up.js";
 
 const repoName = z.string().refine((v) => parseRepoRef(v) !== undefined, "must be owner/name");
 
@@ -28,6 +29,8 @@ export const taskJobSchema = z.object({
   run: z.number().int().positive().optional(),
   /** Set by `/agent retry`: the one thing that may replace a PR closed without merging. */
   retried: z.boolean().optional(),
+  /** Set on a run a follow-up comment on the task's PR asked for: its text is the change step's instruction. */
+  followUp: followUpSchema.optional(),
 });
 
 export type TaskJob = z.infer<typeof taskJobSchema>;

@@ -4,8 +4,10 @@ import type {
   DispatchIssue,
   GitHubClient,
   IssueComment,
+  ListCommentsOptions,
   ListIssuesOptions,
   ListBranchesResult,
+  ListRepoCommentsResult,
   ListIssuesResult,
   PullRequest,
   RepoInfo,
@@ -127,6 +129,34 @@ export class FakeGitHubClient implements GitHubClient {
   async listIssueComments(repo: RepoRef, issueNumber: number): Promise<IssueComment[]> {
     this.record("listIssueComments");
     return [...this.commentsOn(`${repo.owner}/${repo.repo}`, issueNumber)];
+  }
+
+  async listRepoIssueComments(repo: RepoRef, options: ListCommentsOptions = {}): Promise<ListRepoCommentsResult> {
+    this.record("listRepoIssueComments");
+    const current = `W/"c${this.version}:${options.since ?? ""}"`;
+    if (options.etag === current) return { status: "not_modified" };
+    const prefix = `${repo.owner}/${repo.repo}#`;
+    const comments = [...this.comments]
+      .filter(([key]) => key.startsWith(prefix))
+      .flatMap(([key, list]) => list.map((c) => ({ ...c, issueNumber: Number(key.slice(prefix.length)), updatedAt: new Date(0).toISOString() })));
+    return { status: "modified", etag: current, comments: comments.reverse() };
+  }
+
+  async getPull(repo: RepoRef, pullNumber: number): Promise<PullRequest | undefined> {
+    this.record("getPull");
+    const pull = (this.pulls.get(`${repo.owner}/${repo.repo}`.toLowerCase()) ?? []).find((p) => p.number === pullNumber);
+    if (pull === undefined) return undefined;
+    const { base: _b, headOwner: _h, ...out } = pull;
+    return out;
+  }
+
+  /** Posts a comment as `login` with `association` (a reviewer on a PR, a stranger). */
+  addComment(repo: string, issueNumber: number, body: string, login: string, association = "OWNER"): IssueComment {
+    const key = `${repo}#${issueNumber}`;
+    const comment = { id: this.nextId++, body, authorLogin: login, authorAssociation: association, htmlUrl: `https://github.example/${key}#c` };
+    this.comments.set(key, [...(this.comments.get(key) ?? []), comment]);
+    this.version++;
+    return comment;
   }
 
   async createIssueComment(repo: RepoRef, issueNumber: number, body: string): Promise<IssueComment> {

@@ -1,6 +1,6 @@
 import { jobIdForRun } from "../task/task-id.js";
 import type { TaskJob } from "../task/task-job.js";
-import type { CancelResult, EnqueueResult, QueueState, TaskQueue } from "../ports/task-queue.js";
+import type { CancelResult, EnqueueResult, JobPhase, QueueState, TaskQueue } from "../ports/task-queue.js";
 
 /** In-memory TaskQueue keeping BullMQ's one-job-per-id rule; `jobs` is keyed by job id. */
 export class FakeTaskQueue implements TaskQueue {
@@ -28,6 +28,12 @@ export class FakeTaskQueue implements TaskQueue {
     if (this.active.has(jobId)) return "active";
     if (this.finished.has(jobId)) return "finished";
     return this.jobs.delete(jobId) ? "removed" : "missing";
+  }
+
+  async phase(jobId: string): Promise<JobPhase> {
+    if (this.active.has(jobId)) return "active";
+    if (this.finished.has(jobId)) return "finished";
+    return this.jobs.has(jobId) ? "pending" : "missing";
   }
 
   async counts(): Promise<Record<QueueState, number>> {

@@ -6,7 +6,7 @@ export class MemoryTaskRuns implements TaskRuns {
   readonly tracking = new Map<string, number>();
   readonly fingerprints = new Map<string, string>();
   readonly held = new Set<string>();
-  readonly targets = new Map<string, string>();
+  readonly targetRepos = new Map<string, string>();
 
   async current(taskId: string): Promise<number> {
     return this.runs.get(taskId) ?? 1;
@@ -31,11 +31,15 @@ export class MemoryTaskRuns implements TaskRuns {
   }
 
   async setTarget(taskId: string, targetRepo: string): Promise<void> {
-    this.targets.set(taskId, targetRepo);
+    this.targetRepos.set(taskId, targetRepo);
   }
 
   async target(taskId: string): Promise<string | undefined> {
-    return this.targets.get(taskId);
+    return this.targetRepos.get(taskId);
+  }
+
+  async targets(): Promise<ReadonlyMap<string, string>> {
+    return new Map(this.targetRepos);
   }
 
   async fingerprint(taskId: string): Promise<string | undefined> {

@@ -11,5 +11,5 @@ import { userRoutes } from "./user-routes.js";
 
 /** Every REST route the sandbox serves; each operation is listed in API_OPERATIONS. */
 export function allRoutes(): RouteDefinition[] {
-  return [...repoRoutes, ...issueRoutes, ...commentRoutes, ...labelRoutes, ...pullRoutes, ...gitRefRoutes, ...rateLimitRoutes, ...userRoutes, ...appRoutes];
+  return [...repoRoutes, ...commentRoutes, ...issueRoutes, ...labelRoutes, ...pullRoutes, ...gitRefRoutes, ...rateLimitRoutes, ...userRoutes, ...appRoutes];
 }

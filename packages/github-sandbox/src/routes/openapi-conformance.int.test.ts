@@ -55,6 +55,10 @@ describe("every route answers only in shapes GitHub's OpenAPI description allows
     const comment = await owner.issues.createComment({ ...repo, issue_number, body: "started" });
     await owner.issues.updateComment({ ...repo, comment_id: comment.data.id, body: "done" });
     await owner.issues.listComments({ ...repo, issue_number });
+    await owner.issues.listCommentsForRepo({ ...repo, sort: "updated", direction: "desc", since: "2020-01-01T00:00:00Z", per_page: 1 });
+    expect(await statusOf(owner.issues.listCommentsForRepo({ ...repo, sort: "nope" as "updated" }))).toBe(422);
+    expect(await statusOf(outsider.issues.listCommentsForRepo({ owner: "acme", repo: "secret" }))).toBe(404);
+    expect(await statusOf(owner.pulls.get({ ...repo, pull_number: issue_number }))).toBe(404);
     await owner.issues.addLabels({ ...repo, issue_number, labels: ["processed"] });
     await owner.issues.removeLabel({ ...repo, issue_number, name: "bug" });
     await owner.issues.update({ ...repo, issue_number, state: "closed", state_reason: "not_planned" });

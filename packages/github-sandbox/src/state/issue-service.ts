@@ -85,7 +85,8 @@ export class IssueService {
 
   comment(repo: RepoRecord, issue: IssueRecord, author: string, body: string): CommentRecord {
     const comment = this.state.newComment(repo, issue, author, body);
-    if (!issue.pull) this.events.emitComment({ action: "created", repo, issue, comment, sender: author });
+    // GitHub sends `issue_comment` for a pull request's conversation comments too (its issue has `pull_request`).
+    this.events.emitComment({ action: "created", repo, issue, comment, sender: author });
     return comment;
   }
 

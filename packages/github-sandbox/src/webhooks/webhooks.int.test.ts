@@ -12,7 +12,7 @@ interface Received {
   raw: string;
   payload: {
     action: string;
-    issue: { number: number; title: string; state: string };
+    issue: { number: number; title: string; state: string; pull_request?: unknown };
     label?: { name: string };
     comment?: { body: string; user: { login: string } };
     changes?: unknown;
@@ -135,6 +135,22 @@ describe("issues webhooks", () => {
       expect(validator.validateWebhook("issue_comment", "created", delivery.payload)).toEqual([]);
     }
     expect(sandbox.admin.deliveries().at(-1)).toMatchObject({ event: "issue_comment", action: "created", status: 200 });
+    expect(sandbox.admin.violations()).toEqual([]);
+  });
+
+  it("delivers issue_comment for a comment on a pull request's conversation, its issue marked by pull_request", async () => {
+    const validator = await createOpenApiValidator();
+    await sandbox.admin.commitFiles(repo.owner, repo.repo, { branch: "review", files: { "r.txt": "r" } });
+    const pull = await octokitFor(sandbox).pulls.create({ ...repo, title: "pull", head: "review", base: "main" });
+    await sandbox.admin.flushWebhooks();
+    received = [];
+    sandbox.admin.createComment(repo.owner, repo.repo, pull.data.number, { body: "/agent one more thing" });
+    await sandbox.admin.flushWebhooks();
+    expect(received.map((d) => [d.headers["x-github-event"], d.payload.action, d.payload.issue.number, d.payload.comment?.body])).toEqual([
+      ["issue_comment", "created", pull.data.number, "/agent one more thing"],
+    ]);
+    expect(received[0]?.payload.issue.pull_request).toBeDefined();
+    expect(validator.validateWebhook("issue_comment", "created", received[0]?.payload)).toEqual([]);
     expect(sandbox.admin.violations()).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import { Queue } from "bullmq";
 import { jobIdForRun } from "@agent-runner/core";
 import type { TaskJob } from "@agent-runner/core";
 import type { RedisConnection } from "../redis/create-redis-connection.js";
-import type { CancelResult, EnqueueResult, JobSnapshot, QueueState, TaskJobInspector, TaskQueue } from "@agent-runner/core";
+import type { CancelResult, EnqueueResult, JobPhase, JobSnapshot, QueueState, TaskJobInspector, TaskQueue } from "@agent-runner/core";
 import { TASK_QUEUE_NAME } from "./queue-names.js";
 import { defaultJobOptions, type JobPolicy } from "./job-policy.js";
 
@@ -53,6 +53,15 @@ export class BullMqTaskQueue implements TaskQueue, TaskJobInspector {
       // Locked: a worker took it between the two reads; the cancel flag stops it.
       return "active";
     }
+  }
+
+  async phase(jobId: string): Promise<JobPhase> {
+    const job = await this.queue.getJob(jobId);
+    if (job === undefined) return "missing";
+    const state = await job.getState();
+    if (state === "active") return "active";
+    if (state === "completed" || state === "failed") return "finished";
+    return state === "unknown" ? "missing" : "pending";
   }
 
   async counts(): Promise<Record<QueueState, number>> {

@@ -50,6 +50,10 @@ export class RedisTaskRuns implements TaskRuns {
     return (await this.redis.hget(taskRunKeys.targets(this.prefix), taskId)) ?? undefined;
   }
 
+  async targets(): Promise<ReadonlyMap<string, string>> {
+    return new Map(Object.entries(await this.redis.hgetall(taskRunKeys.targets(this.prefix))));
+  }
+
   async fingerprint(taskId: string): Promise<string | undefined> {
     return (await this.redis.get(taskRunKeys.fingerprint(this.prefix, taskId))) ?? undefined;
   }

@@ -17,6 +17,12 @@ export const taskRunKeys = {
   reconcileLock: (prefix: string): string => `${prefix}:reconcile-lock`,
   /** Hash: task id -> the issue state (updated_at, comment count) the sweep last found in order. */
   reconcileVerified: (prefix: string): string => `${prefix}:reconcile-verified`,
+  /** List: a task's follow-up jobs waiting for the run before them to end, oldest first. */
+  followUps: (prefix: string, taskId: string): string => `${prefix}:follow-ups:${taskId}`,
+  /** Set: the task ids that have follow-ups waiting. */
+  followUpTasks: (prefix: string): string => `${prefix}:follow-up-tasks`,
+  /** A short hold on one task's follow-ups while a poller starts the next. */
+  followUpLock: (prefix: string, taskId: string): string => `${prefix}:follow-up-lock:${taskId}`,
   /** Set when a run (a job id) is cancelled. */
   cancelled: (prefix: string, jobId: string): string => `${prefix}:cancelled:${jobId}`,
   /** How many comments the runner wrote on a dispatch issue (see OwnCommentTally). */

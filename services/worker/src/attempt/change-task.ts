@@ -9,7 +9,8 @@ import type { ChangeTask } from "../change/task-handler.js";
  * classic way to slip instructions past them to an agent.
  */
 export function changeTask(job: TaskJob, branch: { prefix: string; branch: string }, agentName: string): ChangeTask {
-  const clean = sanitizeInstruction(job.instruction);
+  // A follow-up run does what the reviewer's comment asks, on the branch the earlier runs left.
+  const clean = sanitizeInstruction(job.followUp?.text ?? job.instruction);
   return {
     taskId: job.taskId,
     prefix: branch.prefix,
@@ -24,12 +25,18 @@ export function changeTask(job: TaskJob, branch: { prefix: string; branch: strin
     agentName,
     enqueuedAt: job.enqueuedAt,
     traceFilePath: traceFilePathFor(branch.prefix),
+    ...(job.followUp === undefined ? {} : { followUp: { pull: job.followUp.pull, commentUrl: job.followUp.url.replace(/\s/g, "") } }),
   };
 }
 
 /** The task's commit: the `Task-Id:` trailer lets people (and the audits of the tests) find a task's commits. */
 export function commitMessage(issueNumber: number, taskId: string): string {
   return `Process agent task from dispatch issue #${issueNumber}\n\nTask-Id: ${taskId}\n`;
+}
+
+/** A follow-up run's commit: which PR comment asked for it, and the same trailer. */
+export function followUpCommitMessage(issueNumber: number, taskId: string, pull: number): string {
+  return `Follow up on review of pull request #${pull} (dispatch issue #${issueNumber})\n\nTask-Id: ${taskId}\n`;
 }
 
 /** The task id a commit message names in its `Task-Id:` trailer. Anyone can write one: it is a label, not proof of authorship. */

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import {
+  InvalidTaskError,
   NoChangesError,
   RepoNotFoundError,
   TargetNotAllowedError,
@@ -8,6 +9,7 @@ import {
   classifyError,
   isRepoAllowed,
   parseRepoRef,
+  type FollowUp,
   type GitWorkspace,
   type PullRequest,
   type RepoInfo,
@@ -19,8 +21,9 @@ import type { ChangeTask } from "../change/task-handler.js";
 import { incompletePullBody, incompletePullTitle, pullRequestBody, pullRequestTitle } from "../report/pull-request-content.js";
 import { BranchClaimer, type ClaimedBranch } from "./branch-claimer.js";
 import type { CancelGuard } from "./cancel-watch.js";
-import { changeTask, commitMessage } from "./change-task.js";
+import { changeTask, commitMessage, followUpCommitMessage } from "./change-task.js";
 import { DispatchReporter, type PullState } from "./dispatch-reporter.js";
+import { FollowUpReporter } from "./follow-up-reporter.js";
 import { PullPublisher, type PublishedPull } from "./pull-publisher.js";
 import { StepObserver, logListener, metricsListener } from "./step-observer.js";
 import type { WorkerDeps } from "./worker-deps.js";
@@ -54,6 +57,8 @@ export class TaskAttempt {
   private readonly reporter: DispatchReporter;
   private readonly claimer: BranchClaimer;
   private readonly publisher: PullPublisher;
+  /** Set on a follow-up run: its one reply goes on the task's PR, not on the dispatch issue. */
+  private readonly followUpReporter: FollowUpReporter | undefined;
   /** The timed-out step's work was kept and reported: the failure needs no second comment. */
   private keptWork = false;
 
@@ -73,6 +78,7 @@ export class TaskAttempt {
     this.reporter = new DispatchReporter(deps.github, deps.runner, issue, deps.settings.processedLabel);
     this.claimer = new BranchClaimer(deps.github, deps.pushes, deps.runner, this.target, job.taskId);
     this.publisher = new PullPublisher(deps.github, deps.runner, this.target, job.taskId, this.observer);
+    this.followUpReporter = job.followUp === undefined ? undefined : new FollowUpReporter(deps.github, deps.runner, this.target, job.taskId, job.followUp);
   }
 
   /** The README's steps, in order. */
@@ -83,6 +89,7 @@ export class TaskAttempt {
     const repo = await this.readRepo();
     return this.inCheckout(repo, async (workspace) => {
       const claim = await this.claimBranch(workspace);
+      if (this.job.followUp !== undefined) return this.followUp(workspace, claim, repo, this.job.followUp);
       // A merged or closed PR is a human's decision: report it, change nothing. Only
       // `/agent retry` may replace a PR closed without merging, with a new one.
       const replaceClosed = this.job.retried === true && claim.pull?.state === "closed" && !claim.pull.merged;
@@ -108,10 +115,56 @@ export class TaskAttempt {
   async failed(error: unknown, retry: boolean): Promise<void> {
     if (retry || this.keptWork) return;
     if (await this.cancel.wasCancelled().catch(() => false)) return;
+    if (this.followUpReporter !== undefined) {
+      // A follow-up's failure is answered where it was asked: on the PR. The dispatch issue's report stands.
+      await this.followUpReporter
+        .failed(error)
+        .catch((reportError: unknown) => this.log.warn({ err: reportError }, "could not report the follow-up's failure on the pull request"));
+      return;
+    }
     const exhausted = classifyError(error).kind !== "permanent";
     await this.reporter
       .failed(error, exhausted)
       .catch((reportError: unknown) => this.log.warn({ err: reportError }, "could not report the failure on the dispatch issue"));
+  }
+
+  /**
+   * A follow-up run: the change step runs with the reviewer's text on the
+   * branch of the task's PR, and its commit goes to that same PR. It never
+   * opens a PR: a PR that is closed or merged (or is not the one the comment
+   * was on) gets a reply and nothing else. The dispatch issue is left as it is.
+   */
+  private async followUp(workspace: GitWorkspace, claim: ClaimedBranch, repo: RepoInfo, followUp: FollowUp): Promise<TaskOutcome> {
+    const reporter = this.followUpReporter as FollowUpReporter;
+    const pull = claim.pull;
+    if (pull === undefined || pull.number !== followUp.pull || !claim.branchExists) {
+      throw new InvalidTaskError(
+        `follow-up on pull request #${followUp.pull}, but the task's pull request is ${pull === undefined ? "none" : `#${pull.number}`}`,
+        `pull request #${followUp.pull} is no longer this task's pull request`,
+      );
+    }
+    if (pull.state === "closed") {
+      await this.cancel.assertNotCancelled();
+      await reporter.closed(pull);
+      return { pullUrl: pull.htmlUrl, pullState: pull.merged ? "merged" : "closed", branch: claim.branch };
+    }
+    const task = changeTask(this.job, claim, this.deps.settings.agentName);
+    const change = await this.changeAndCommit(workspace, task, true, repo.defaultBranch);
+    // A follow-up that ran out of time pushes nothing: the PR keeps the work it had.
+    if (change.timedOut !== undefined) throw change.timedOut;
+    if (change.sha === undefined) {
+      await this.cancel.assertNotCancelled();
+      await reporter.unchanged(change.summary);
+      return { pullUrl: pull.htmlUrl, pullState: "updated", branch: claim.branch };
+    }
+    await this.push(workspace, task.branch, change.sha);
+    const published = await this.openOrUpdatePull(task, change.summary, repo.defaultBranch, pull);
+    await this.observer.time("report", async () => {
+      await this.cancel.assertNotCancelled();
+      await reporter.done(change.sha as string);
+      this.observer.commented();
+    });
+    return { pullUrl: published.pull.htmlUrl, pullState: published.state, branch: claim.branch };
   }
 
   private checkTargetAllowed(): void {
@@ -233,7 +286,9 @@ export class TaskAttempt {
 
   private async commit(workspace: GitWorkspace): Promise<string | undefined> {
     const { agentName: name, agentEmail: email } = this.deps.settings;
-    return workspace.commitAll(commitMessage(this.job.issueNumber, this.job.taskId), { name, email });
+    const { issueNumber, taskId, followUp } = this.job;
+    const message = followUp === undefined ? commitMessage(issueNumber, taskId) : followUpCommitMessage(issueNumber, taskId, followUp.pull);
+    return workspace.commitAll(message, { name, email });
   }
 
   /**

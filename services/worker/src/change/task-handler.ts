@@ -17,6 +17,8 @@ export interface ChangeTask {
   readonly enqueuedAt: string;
   /** Repo-relative path of the trace file, `agent-tasks/<prefix>.md`. */
   readonly traceFilePath: string;
+  /** Set on a follow-up run: the instruction is a reviewer's comment on the task's PR. */
+  readonly followUp?: { readonly pull: number; readonly commentUrl: string };
 }
 
 export interface ChangeWorkspace {

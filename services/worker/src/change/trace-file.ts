@@ -27,6 +27,7 @@ export function renderTraceFile(task: ChangeTask, section: TraceSection): string
     `- **Agent:** ${task.agentName}`,
     `- **Received:** ${task.enqueuedAt}`,
     `- **Change handler:** ${section.handler} (${section.outcome})`,
+    ...(task.followUp === undefined ? [] : [`- **Follow-up:** a comment on pull request #${task.followUp.pull} (${task.followUp.commentUrl})`]),
     "",
     "## Instruction",
     "",

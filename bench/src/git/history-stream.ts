@@ -50,7 +50,8 @@ export function filePath(index: number): string {
 /**
  * Writes a `git fast-import` stream of `spec.commits` commits on refs/heads/main:
  * the first adds every file, each later one rewrites a block of lines in a few
- * files. Honors back-pressure, so memory stays at the files' current contents.
+ * files. Honors back-pressure, so memory stays at the files' current contents
+ * plus what the stream has buffered.
  */
 export async function writeHistory(out: Writable, spec: HistorySpec): Promise<void> {
   const random = generator(spec.seed ?? 42);
@@ -79,7 +80,8 @@ export async function writeHistory(out: Writable, spec: HistorySpec): Promise<vo
     for (const file of new Set(touched)) {
       const content = contents[file] as Buffer;
       await write(`M 100644 inline ${filePath(file)}\ndata ${content.length}\n`);
-      await write(content);
+      // A copy: the stream may still hold the chunk when a later commit rewrites the file in place.
+      await write(Buffer.from(content));
       await write("\n");
     }
     await write("\n");

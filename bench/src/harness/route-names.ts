@@ -8,6 +8,8 @@ const NAMES: Record<string, string> = {
   "GET /repos/{owner}/{repo}/issues/{issue_number}/comments": "comment look-up",
   "POST /repos/{owner}/{repo}/issues/{issue_number}/comments": "comment",
   "POST /repos/{owner}/{repo}/issues/{issue_number}/labels": "label",
+  "GET /repos/{owner}/{repo}/issues/comments": "follow-up listing",
+  "GET /repos/{owner}/{repo}/pulls/comments": "review comment listing",
 };
 
 /** "1.00 PR look-up, 1.00 PR create, …": calls per task by route, largest first. */

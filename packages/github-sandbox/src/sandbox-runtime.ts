@@ -6,6 +6,7 @@ import type { SandboxUrls } from "./sandbox-urls.js";
 import type { JsonContext } from "./serializers/json-context.js";
 import type { IssueService } from "./state/issue-service.js";
 import type { PullService } from "./state/pull-service.js";
+import type { ReviewCommentService } from "./state/review-comment-service.js";
 import type { SandboxState } from "./state/sandbox-state.js";
 import type { WebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
 
@@ -16,6 +17,7 @@ export interface SandboxRuntime {
   json: JsonContext;
   issues: IssueService;
   pulls: PullService;
+  reviewComments: ReviewCommentService;
   primaryLimit: PrimaryRateLimit;
   secondaryLimit: SecondaryRateLimit;
   faults: FaultRegistry;

@@ -23,6 +23,7 @@ import { sandboxUrls, type SandboxUrls } from "./sandbox-urls.js";
 import { IdSequence } from "./state/id-sequence.js";
 import { IssueService } from "./state/issue-service.js";
 import { PullService } from "./state/pull-service.js";
+import { ReviewCommentService } from "./state/review-comment-service.js";
 import { SandboxState } from "./state/sandbox-state.js";
 import { UserDirectory } from "./state/user-directory.js";
 import type { Sandbox, SandboxAdmin, SandboxOptions } from "./types.js";
@@ -102,12 +103,14 @@ function buildRuntime(
     const errors = validator?.validateWebhook(event, action, payload) ?? [];
     if (errors.length > 0) log.addViolation({ method: "WEBHOOK", route: `${event}.${action}`, path: "", status: 0, errors });
   });
+  const pulls = new PullService(state);
   return {
     get urls() { return urls(); },
     state,
     json,
     issues: new IssueService(state, webhooks),
-    pulls: new PullService(state),
+    pulls,
+    reviewComments: new ReviewCommentService(state, pulls, webhooks),
     primaryLimit: new PrimaryRateLimit(options.rateLimit),
     secondaryLimit: new SecondaryRateLimit(),
     faults: new FaultRegistry(),

@@ -182,6 +182,37 @@ export interface Comment {
   [field: string]: unknown;
 }
 
+/** A comment on a pull request's diff, as GitHub's REST API returns it (main fields typed). */
+export interface ReviewComment {
+  id: number;
+  node_id: string;
+  url: string;
+  html_url: string;
+  pull_request_url: string;
+  pull_request_review_id: number | null;
+  in_reply_to_id?: number;
+  path: string;
+  line: number;
+  body: string;
+  user: GitHubUser;
+  created_at: string;
+  updated_at: string;
+  author_association: AuthorAssociation;
+  [field: string]: unknown;
+}
+
+export interface CreateReviewCommentInput {
+  body: string;
+  /** Author login; default the owner user. Unknown logins are created as users. */
+  user?: string;
+  /** A file the pull request changes (required unless `inReplyTo`). */
+  path?: string;
+  /** A right-side line of that file inside the pull request's diff (required unless `inReplyTo`). */
+  line?: number;
+  /** The id of a review comment on the same pull request: the new one answers its thread. */
+  inReplyTo?: number;
+}
+
 export interface PullRef {
   label: string;
   ref: string;
@@ -358,6 +389,14 @@ export interface SandboxAdmin {
   createComment(owner: string, repo: string, number: number, input: { body: string; user?: string }): Comment;
   /** Deletes a comment, as its author or a maintainer would on GitHub: the issue's comment count drops; its `updated_at` stays. */
   deleteComment(owner: string, repo: string, commentId: number): void;
+  /**
+   * Comments on a line of a pull request's diff as `user` (default the owner user), or answers a
+   * thread (`inReplyTo`); synchronous; emits `pull_request_review_comment` `created`. Throws
+   * (422, as GitHub) when the line is not part of the diff.
+   */
+  createReviewComment(owner: string, repo: string, pullNumber: number, input: CreateReviewCommentInput): ReviewComment;
+  /** A pull request's review comments, oldest first. */
+  listReviewComments(owner: string, repo: string, pullNumber: number): ReviewComment[];
   getIssue(owner: string, repo: string, number: number): Issue | undefined;
   /** Issues only (no pull requests), oldest first. */
   listIssues(owner: string, repo: string): Issue[];

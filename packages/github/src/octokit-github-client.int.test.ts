@@ -49,6 +49,29 @@ describe("the Octokit adapter against the sandbox", () => {
     await expect(client(sandbox.tokens.owner).createPull({ owner: "acme", repo: "target" }, input)).rejects.toBeInstanceOf(GitHubApiError);
   });
 
+  it("lists review comments on PRs' diffs conditionally, newest first, each with its PR, file and line", async () => {
+    const repo = { owner: "acme", repo: "reviewed" };
+    await sandbox.admin.createRepo({ owner: "acme", name: "reviewed", files: { "a.txt": "1\n2\n" } });
+    await sandbox.admin.commitFiles("acme", "reviewed", { branch: "topic", files: { "a.txt": "1\ntwo\n" } });
+    const owner = client(sandbox.tokens.owner);
+    const created = await owner.createPull(repo, { title: "t", body: "b", head: "topic", base: "main" });
+    const pull = created.kind === "created" ? created.pull.number : 0;
+    const first = sandbox.admin.createReviewComment("acme", "reviewed", pull, { body: "/agent rename", path: "a.txt", line: 2, user: sandbox.users.outsider });
+    sandbox.admin.createReviewComment("acme", "reviewed", pull, { body: "+1", inReplyTo: first.id });
+    const since = new Date(Date.now() - 3_600_000).toISOString();
+    const listed = await owner.listRepoReviewComments(repo, { since });
+    if (listed.status !== "modified") throw new Error("expected a listing");
+    expect(listed.comments.map((c) => [c.body, c.pullNumber, c.path, c.line, c.authorLogin, c.authorAssociation])).toEqual([
+      ["+1", pull, "a.txt", 2, sandbox.users.owner, "MEMBER"],
+      ["/agent rename", pull, "a.txt", 2, sandbox.users.outsider, "NONE"],
+    ]);
+    expect(listed.comments[1]?.htmlUrl).toContain(`#discussion_r${first.id}`);
+    expect(await owner.listRepoReviewComments(repo, { since, etag: listed.etag })).toEqual({ status: "not_modified" });
+    const query = sandbox.admin.requestLog().filter((e) => e.route === "GET /repos/{owner}/{repo}/pulls/comments").at(-1);
+    expect(query).toMatchObject({ status: 304, rateLimited: false });
+    expect(query?.query).toContain("sort=updated");
+  });
+
   it("lists labelled issues conditionally, and only those updated since a time when asked", async () => {
     const dispatch = { owner: "acme", repo: "dispatch" };
     await sandbox.admin.createRepo({ owner: "acme", name: "dispatch" });

@@ -16,7 +16,9 @@ import type {
   ListIssuesOptions,
   ListIssuesResult,
   ListRepoCommentsResult,
+  ListRepoReviewCommentsResult,
   RepoComment,
+  ReviewComment,
   PullRequest,
   RepoLookup,
 } from "@agent-runner/core";
@@ -167,6 +169,41 @@ export class OctokitGitHubClient implements GitHubClient {
       for (const c of response.data) {
         const issueNumber = issueNumberOf(c.issue_url);
         if (issueNumber !== undefined) comments.push({ ...toComment(c), issueNumber, updatedAt: c.updated_at });
+      }
+      if (!/\brel="next"/.test(response.headers.link ?? "")) break;
+    }
+    return { status: "modified", etag: firstEtag, comments };
+  }
+
+  async listRepoReviewComments(repo: RepoRef, options: ListCommentsOptions = {}): Promise<ListRepoReviewCommentsResult> {
+    const { etag, since } = options;
+    const comments: ReviewComment[] = [];
+    let firstEtag: string | undefined;
+    for (let page = 1; page <= MAX_COMMENT_PAGES; page++) {
+      const response = await this.call("GET /repos/{owner}/{repo}/pulls/comments", () =>
+        this.octokit.rest.pulls.listReviewCommentsForRepo({
+          owner: repo.owner,
+          repo: repo.repo,
+          // As for conversation comments: newest change first, so page 1's ETag stands for the list.
+          sort: "updated",
+          direction: "desc",
+          ...(since === undefined ? {} : { since }),
+          per_page: 100,
+          page,
+          headers: page === 1 && etag !== undefined ? { "if-none-match": etag } : {},
+        }),
+      ).catch((error: unknown) => {
+        if (page === 1 && error instanceof GitHubApiError && error.status === 304) return undefined;
+        throw error;
+      });
+      if (response === undefined) return { status: "not_modified" };
+      if (page === 1) firstEtag = response.headers.etag;
+      for (const c of response.data) {
+        const pullNumber = pullNumberOf(c.pull_request_url);
+        if (pullNumber === undefined || c.path === "") continue;
+        // `line` is null on a comment GitHub marks outdated or made on a whole file.
+        const line = typeof c.line === "number" && c.line > 0 ? c.line : undefined;
+        comments.push({ ...toComment(c), pullNumber, path: c.path, line, updatedAt: c.updated_at });
       }
       if (!/\brel="next"/.test(response.headers.link ?? "")) break;
     }
@@ -418,6 +455,13 @@ function toComment(c: { id: number; body?: string; user: { login: string } | nul
 /** The issue number at the end of a comment's `issue_url` (`…/issues/<n>`). */
 function issueNumberOf(issueUrl: string): number | undefined {
   const match = /\/issues\/(\d+)$/.exec(issueUrl);
+  const n = match?.[1] === undefined ? Number.NaN : Number(match[1]);
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
+/** The PR number at the end of a review comment's `pull_request_url` (`…/pulls/<n>`). */
+function pullNumberOf(pullUrl: string): number | undefined {
+  const match = /\/pulls\/(\d+)$/.exec(pullUrl);
   const n = match?.[1] === undefined ? Number.NaN : Number(match[1]);
   return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }

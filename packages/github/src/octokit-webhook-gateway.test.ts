@@ -98,4 +98,44 @@ describe("the webhook gateway", () => {
       expect(gateway.pullCommentOf(event, payload)).toBeUndefined();
     });
   });
+
+  describe("comments on pull requests' diffs", () => {
+    const pull_request = { number: 12, state: "open" };
+    const comment = {
+      id: 1800000001,
+      body: "/agent Rename this.",
+      html_url: "https://github.com/acme/web/pull/12#discussion_r1800000001",
+      user: { login: "rita" },
+      author_association: "MEMBER",
+      path: "src/app.ts",
+      line: 40,
+    };
+    const repository = { full_name: "acme/web" };
+
+    it("reads the comment, its file and line, its PR and repository out of a pull_request_review_comment payload", () => {
+      expect(gateway.pullCommentOf("pull_request_review_comment", { action: "created", pull_request, comment, repository })).toEqual({
+        event: "pull_request_review_comment",
+        action: "created",
+        repository: "acme/web",
+        pullNumber: 12,
+        comment: { id: comment.id, body: "/agent Rename this.", authorLogin: "rita", authorAssociation: "MEMBER", htmlUrl: comment.html_url },
+        review: { path: "src/app.ts", line: 40 },
+      });
+    });
+
+    it("reads a comment on a whole file (no line) as one on the file", () => {
+      const found = gateway.pullCommentOf("pull_request_review_comment", { action: "created", pull_request, comment: { ...comment, line: null }, repository });
+      expect(found?.review).toEqual({ path: "src/app.ts" });
+    });
+
+    it.each([
+      ["no pull request", { action: "created", comment, repository }],
+      ["a pull request number that is not one", { action: "created", pull_request: { number: "12" }, comment, repository }],
+      ["no path", { action: "created", pull_request, comment: { ...comment, path: undefined }, repository }],
+      ["a comment id that is not one", { action: "created", pull_request, comment: { ...comment, id: -1 }, repository }],
+      ["no repository", { action: "created", pull_request, comment }],
+    ])("answers %s as no review comment", (_name, payload) => {
+      expect(gateway.pullCommentOf("pull_request_review_comment", payload)).toBeUndefined();
+    });
+  });
 });

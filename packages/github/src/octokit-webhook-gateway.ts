@@ -1,5 +1,5 @@
 import { Webhooks } from "@octokit/webhooks";
-import type { DispatchIssue, IssueComment } from "@agent-runner/core";
+import type { DispatchIssue, IssueComment, ReviewPlace } from "@agent-runner/core";
 import { toDispatchIssue, type ApiIssue } from "./api-issue.js";
 
 /** An issue as a webhook delivery described it: the issue, where it lives, and what happened. */
@@ -14,12 +14,14 @@ export interface WebhookIssue {
 
 /** A comment on a pull request as a delivery described it: a possible follow-up. */
 export interface WebhookPullComment {
-  readonly event: "issue_comment";
+  readonly event: "issue_comment" | "pull_request_review_comment";
   readonly action: string;
   /** `owner/name` as the payload spells it. */
   readonly repository: string;
   readonly pullNumber: number;
   readonly comment: IssueComment;
+  /** Set for an inline review comment (`pull_request_review_comment`): where on the diff it is. */
+  readonly review?: ReviewPlace;
 }
 
 /**
@@ -54,8 +56,12 @@ export class OctokitWebhookGateway {
     return { event, action: payload["action"], repository, state, issue: toDispatchIssue(issue) };
   }
 
-  /** The comment of an `issue_comment` delivery whose issue is a pull request (its conversation tab). */
+  /**
+   * The comment of an `issue_comment` delivery whose issue is a pull request (its conversation
+   * tab), or of a `pull_request_review_comment` delivery (a comment on its diff).
+   */
   pullCommentOf(event: string, payload: unknown): WebhookPullComment | undefined {
+    if (event === "pull_request_review_comment") return reviewCommentOf(payload);
     if (event !== "issue_comment" || !isObject(payload) || typeof payload["action"] !== "string") return undefined;
     const repository = isObject(payload["repository"]) ? payload["repository"]["full_name"] : undefined;
     const issue = payload["issue"];
@@ -77,6 +83,28 @@ export class OctokitWebhookGateway {
       },
     };
   }
+}
+
+/** A `pull_request_review_comment` delivery: the comment, its file and line, and the PR it is on. */
+function reviewCommentOf(payload: unknown): WebhookPullComment | undefined {
+  if (!isObject(payload) || typeof payload["action"] !== "string") return undefined;
+  const repository = isObject(payload["repository"]) ? payload["repository"]["full_name"] : undefined;
+  const pull = payload["pull_request"];
+  const comment = payload["comment"];
+  if (typeof repository !== "string" || !isObject(pull) || !isObject(comment) || !isApiComment(comment)) return undefined;
+  const pullNumber = pull["number"];
+  const { path, line } = comment as ApiComment & { path?: unknown; line?: unknown };
+  if (!Number.isSafeInteger(pullNumber) || (pullNumber as number) <= 0 || typeof path !== "string" || path === "") return undefined;
+  // `line` is null on a comment on a whole file.
+  const review: ReviewPlace = Number.isSafeInteger(line) && (line as number) > 0 ? { path, line: line as number } : { path };
+  return {
+    event: "pull_request_review_comment",
+    action: payload["action"],
+    repository,
+    pullNumber: pullNumber as number,
+    comment: { id: comment.id, body: comment.body, authorLogin: comment.user?.login, authorAssociation: comment.author_association, htmlUrl: comment.html_url },
+    review,
+  };
 }
 
 interface ApiComment {

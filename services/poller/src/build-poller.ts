@@ -116,9 +116,10 @@ export async function startPollerService(config: PollerConfig, log: Logger, fetc
           dispatchLabel: config.dispatchLabel,
           offer: (issues) => poller.offer(issues, "event"),
           issueLeft: (issueNumber) => tracker.issueLeft(issueNumber),
-          pullComment: ({ repository, pullNumber, comment }) => {
+          pullComment: ({ repository, pullNumber, comment, review }) => {
             const repo = parseRepoRef(repository);
-            return repo === undefined ? Promise.resolve() : followUps.consider([{ repo, issueNumber: pullNumber, comment }], "event");
+            if (repo === undefined) return Promise.resolve();
+            return followUps.consider([{ repo, issueNumber: pullNumber, comment, ...(review === undefined ? {} : { review }) }], "event");
           },
           metrics,
           log,

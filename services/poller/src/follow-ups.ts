@@ -1,6 +1,7 @@
 import {
   branchNameFor,
   candidatePrefixes,
+  REVIEW_PATH_MAX_CHARS,
   followUpMarker,
   formatRepoRef,
   isTrustedActor,
@@ -12,6 +13,7 @@ import {
   type IssueComment,
   type PullRequest,
   type RepoRef,
+  type ReviewPlace,
   type TaskJob,
   type TaskQueue,
   type TaskRuns,
@@ -27,6 +29,8 @@ export interface FollowUpCandidate {
   /** The issue or PR the comment is on. */
   readonly issueNumber: number;
   readonly comment: IssueComment;
+  /** Set for an inline review comment on the PR's diff: where it is (absent: a conversation comment). */
+  readonly review?: ReviewPlace;
 }
 
 /** What became of a follow-up comment (the metric's label). */
@@ -77,7 +81,7 @@ export class FollowUps {
         this.deps.metrics.followUp("untrusted", path);
         continue;
       }
-      const key = followUpKey(candidate.repo, candidate.comment.id);
+      const key = followUpKey(candidate);
       if (!(await this.deps.ledger.claim(key))) continue;
       const log = this.deps.log.child({ repo: formatRepoRef(candidate.repo), pull: candidate.issueNumber, comment: candidate.comment.id, path });
       try {
@@ -128,7 +132,8 @@ export class FollowUps {
       return "task_gone";
     }
     const { run: _run, retried: _retried, ...base } = job;
-    const followUp = { commentId: candidate.comment.id, pull: pull.number, text, url: candidate.comment.htmlUrl.slice(0, 2048) };
+    const review = candidate.review === undefined ? {} : { review: boundedPlace(candidate.review) };
+    const followUp = { commentId: candidate.comment.id, ...review, pull: pull.number, text, url: candidate.comment.htmlUrl.slice(0, 2048) };
     await this.deps.backlog.add({ ...base, followUp });
     log.info({ taskId }, "follow-up queued behind the task's current run");
     await this.startNext(taskId);
@@ -184,7 +189,7 @@ export class FollowUps {
 
   /** Says once on a closed PR that the follow-up was not run (its marker is looked for first). */
   private async replyClosed(candidate: FollowUpCandidate, pull: PullRequest, taskId: string): Promise<void> {
-    const marker = followUpMarker(taskId, candidate.comment.id);
+    const marker = followUpMarker(taskId, candidate.comment.id, candidate.review === undefined ? "conversation" : "review");
     const comments = await this.deps.github.listIssueComments(candidate.repo, pull.number);
     for (const c of comments) if (c.body.includes(marker) && (await this.isRunner(c.authorLogin))) return;
     await this.deps.github.createIssueComment(candidate.repo, pull.number, closedPullReply(marker, pull, candidate.comment.htmlUrl, this.deps.prefix));
@@ -201,8 +206,19 @@ export class FollowUps {
   }
 }
 
-function followUpKey(repo: RepoRef, commentId: number): string {
-  return `follow-up:${repo.owner}/${repo.repo}:${commentId}`.toLowerCase();
+/**
+ * The claim of one comment. Review comments have ids of their own sequence (they may equal an
+ * issue comment's), so they are claimed under a key of their own.
+ */
+function followUpKey({ repo, comment, review }: FollowUpCandidate): string {
+  const kind = review === undefined ? "follow-up" : "follow-up-review";
+  return `${kind}:${repo.owner}/${repo.repo}:${comment.id}`.toLowerCase();
+}
+
+/** A file name past the job's bound is cut: it only tells the change step where to look. */
+function boundedPlace(place: ReviewPlace): ReviewPlace {
+  const path = place.path.slice(0, REVIEW_PATH_MAX_CHARS);
+  return place.line === undefined ? { path } : { path, line: place.line };
 }
 
 function correlation(taskId: string): string {

@@ -29,7 +29,7 @@ export type DeliveryOutcome =
   | "overloaded";
 
 
-const KNOWN_EVENTS = new Set(["issues", "issue_comment", "ping"]);
+const KNOWN_EVENTS = new Set(["issues", "issue_comment", "pull_request_review_comment", "ping"]);
 
 export interface PollerMetrics {
   poll(outcome: "modified" | "not_modified" | "error", seconds: number): void;

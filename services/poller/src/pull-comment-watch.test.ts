@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createLogger } from "@agent-runner/runtime";
-import type { ListCommentsOptions, ListRepoCommentsResult, RepoRef } from "@agent-runner/core";
+import type { ListCommentsOptions, ListRepoCommentsResult, ListRepoReviewCommentsResult, RepoRef } from "@agent-runner/core";
 import { FakeGitHubClient, MemoryTaskRuns } from "@agent-runner/core/testing";
 import type { FollowUpCandidate, FollowUps } from "./follow-ups.js";
 import { PullCommentWatch } from "./pull-comment-watch.js";
@@ -12,6 +12,16 @@ class ListingGitHub extends FakeGitHubClient {
   override async listRepoIssueComments(repo: RepoRef, options: ListCommentsOptions = {}): Promise<ListRepoCommentsResult> {
     this.asked.push({ repo: `${repo.owner}/${repo.repo}`, options });
     return super.listRepoIssueComments(repo, options);
+  }
+
+  readonly askedReview: { repo: string; options: ListCommentsOptions }[] = [];
+  readonly reviewAnswers: string[] = [];
+
+  override async listRepoReviewComments(repo: RepoRef, options: ListCommentsOptions = {}): Promise<ListRepoReviewCommentsResult> {
+    this.askedReview.push({ repo: `${repo.owner}/${repo.repo}`, options });
+    const answer = await super.listRepoReviewComments(repo, options);
+    this.reviewAnswers.push(answer.status);
+    return answer;
   }
 }
 
@@ -104,5 +114,25 @@ describe("the poll's look at the tasks' target repositories", () => {
     await watch.poll();
     expect(t.github.asked).toEqual([]);
     expect(t.resumed()).toBe(2);
+  });
+
+  it("lists the inline review comments of each repository too, in a window of its own, passing their file and line on", async () => {
+    const t = await setup();
+    await t.runs.track("a", 1);
+    await t.runs.setTarget("a", "acme/web");
+    t.github.addReviewComment("acme/web", 7, "/agent rename this", { path: "src/app.ts", line: 4 }, "rita", "COLLABORATOR");
+    t.github.addReviewComment("acme/web", 7, "/agent split this file", { path: "src/big.ts" }, "rita", "COLLABORATOR");
+    await t.watch.poll();
+    expect(t.github.askedReview).toEqual([{ repo: "acme/web", options: { since: "2026-03-01T06:00:00.000Z", etag: undefined } }]);
+    expect(t.seen.map((c) => [c.issueNumber, c.comment.body, c.review])).toEqual([
+      [7, "/agent split this file", { path: "src/big.ts" }],
+      [7, "/agent rename this", { path: "src/app.ts", line: 4 }],
+    ]);
+    t.advance(60_000);
+    await t.watch.poll();
+    // Nothing changed: the review listing is asked with its ETag and answers 304, and nothing is passed on twice.
+    expect(t.github.askedReview[1]?.options.etag).toBeDefined();
+    expect(t.github.reviewAnswers).toEqual(["modified", "not_modified"]);
+    expect(t.seen).toHaveLength(2);
   });
 });

@@ -1,6 +1,15 @@
-import { formatRepoRef, parseRepoRef, type GitHubClient, type RepoRef, type TaskRuns } from "@agent-runner/core";
+import {
+  formatRepoRef,
+  parseRepoRef,
+  type GitHubClient,
+  type RepoComment,
+  type RepoRef,
+  type ReviewComment,
+  type ReviewPlace,
+  type TaskRuns,
+} from "@agent-runner/core";
 import type { Logger } from "@agent-runner/runtime";
-import type { FollowUps } from "./follow-ups.js";
+import type { FollowUpCandidate, FollowUps } from "./follow-ups.js";
 
 export interface PullCommentWatchOptions {
   readonly github: GitHubClient;
@@ -32,12 +41,14 @@ interface CommentWindow {
 
 /**
  * The polling path of follow-ups. For each target repository of a tracked
- * task, one conditional request lists the conversation comments updated in a
- * window (`GET /repos/{o}/{r}/issues/comments?since=…&sort=updated`): an idle
- * repository answers 304, free of rate limit. The window start moves only
- * once it holds half a page, so an unchanged query keeps its ETag. Windows
- * live in memory; after a restart the first look reaches back `lookbackMs`,
- * and comments already acted on are claimed in Redis.
+ * task, two conditional requests list the comments updated in a window: the
+ * conversation comments (`GET /repos/{o}/{r}/issues/comments?since=…&sort=updated`)
+ * and the inline review comments on PRs' diffs (`GET /repos/{o}/{r}/pulls/comments`,
+ * the same query); an idle repository answers 304 to both, free of rate limit.
+ * Each listing has its own window, whose start moves only once it holds half
+ * a page, so an unchanged query keeps its ETag. Windows live in memory; after
+ * a restart the first look reaches back `lookbackMs`, and comments already
+ * acted on are claimed in Redis.
  */
 export class PullCommentWatch {
   private readonly windows = new Map<string, CommentWindow>();
@@ -58,7 +69,7 @@ export class PullCommentWatch {
       return;
     }
     const watched = new Set(repos.map((r) => formatRepoRef(r).toLowerCase()));
-    for (const key of this.windows.keys()) if (!watched.has(key)) this.windows.delete(key);
+    for (const key of this.windows.keys()) if (!watched.has(key.slice(key.indexOf(":") + 1))) this.windows.delete(key);
     for (const repo of repos) {
       try {
         await this.look(repo);
@@ -77,14 +88,36 @@ export class PullCommentWatch {
     return true;
   }
 
+  /** Both listings of one repository: conversation comments, then comments on PRs' diffs. */
   private async look(repo: RepoRef): Promise<void> {
-    const key = formatRepoRef(repo).toLowerCase();
+    const { github } = this.options;
+    await this.lookAt(
+      repo,
+      "conversation",
+      (window) => github.listRepoIssueComments(repo, window),
+      (comment: RepoComment) => ({ repo, issueNumber: comment.issueNumber, comment }),
+    );
+    await this.lookAt(
+      repo,
+      "review",
+      (window) => github.listRepoReviewComments(repo, window),
+      (comment: ReviewComment) => ({ repo, issueNumber: comment.pullNumber, comment, review: placeOf(comment) }),
+    );
+  }
+
+  /** One conditional listing in its own window (its own ETag): 304 when nothing in it changed. */
+  private async lookAt<C extends { readonly updatedAt: string }>(
+    repo: RepoRef,
+    kind: "conversation" | "review",
+    list: (window: CommentWindow) => Promise<{ status: "not_modified" } | { status: "modified"; etag: string | undefined; comments: C[] }>,
+    toCandidate: (comment: C) => FollowUpCandidate,
+  ): Promise<void> {
+    const key = `${kind}:${formatRepoRef(repo).toLowerCase()}`;
     const now = this.options.now?.() ?? Date.now();
     const window = this.windows.get(key) ?? { since: new Date(now - (this.options.lookbackMs ?? DEFAULT_FOLLOW_UP_LOOKBACK_MS)).toISOString(), etag: undefined };
-    const listing = await this.options.github.listRepoIssueComments(repo, window);
+    const listing = await list(window);
     if (listing.status === "not_modified") return;
-    const candidates = listing.comments.map((comment) => ({ repo, issueNumber: comment.issueNumber, comment }));
-    await this.options.followUps.consider(candidates, "poll");
+    await this.options.followUps.consider(listing.comments.map(toCandidate), "poll");
     // The window moves (and its ETag goes) only once it fills half a page.
     const newest = Math.max(...listing.comments.map((c) => Date.parse(c.updatedAt)).filter(Number.isFinite));
     const advance = listing.comments.length >= (this.options.advanceAt ?? DEFAULT_ADVANCE_AT) && Number.isFinite(newest);
@@ -102,4 +135,8 @@ export class PullCommentWatch {
     }
     return [...repos.values()];
   }
+}
+
+function placeOf(comment: ReviewComment): ReviewPlace {
+  return comment.line === undefined ? { path: comment.path } : { path: comment.path, line: comment.line };
 }

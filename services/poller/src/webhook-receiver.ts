@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { formatRepoRef, type DispatchIssue, type IssueComment, type RepoRef } from "@agent-runner/core";
+import { formatRepoRef, type DispatchIssue, type IssueComment, type RepoRef, type ReviewPlace } from "@agent-runner/core";
 import { type Logger } from "@agent-runner/runtime";
 import type { DeliveryLedger } from "./delivery-ledger.js";
 import type { DeliveryOutcome, PollerMetrics } from "./poller-metrics.js";
@@ -20,11 +20,14 @@ export interface WebhookGateway {
     event: string,
     payload: unknown,
   ): { event: string; action: string; repository: string; state: "open" | "closed"; issue: DispatchIssue } | undefined;
-  /** The comment of an `issue_comment` delivery on a pull request, in any repository. */
+  /**
+   * The comment of an `issue_comment` delivery on a pull request, or of a
+   * `pull_request_review_comment` delivery (with `review`: where on the diff), in any repository.
+   */
   pullCommentOf?(
     event: string,
     payload: unknown,
-  ): { action: string; repository: string; pullNumber: number; comment: IssueComment } | undefined;
+  ): { action: string; repository: string; pullNumber: number; comment: IssueComment; review?: ReviewPlace } | undefined;
 }
 
 /** A comment created on a pull request: a possible follow-up on a task's PR. */
@@ -32,6 +35,8 @@ export interface PullCommentDelivery {
   readonly repository: string;
   readonly pullNumber: number;
   readonly comment: IssueComment;
+  /** Set for an inline review comment on the PR's diff. */
+  readonly review?: ReviewPlace;
 }
 
 export interface WebhookReceiverOptions {
@@ -75,7 +80,7 @@ class HttpError extends Error {
 
 /**
  * GitHub's `issues` and `issue_comment` deliveries for the dispatch repo (and `issue_comment` on
- * pull requests anywhere, the follow-ups on tasks' PRs), on a port of its own
+ * pull requests and `pull_request_review_comment` anywhere, the follow-ups on tasks' PRs), on a port of its own
  * (the ops port serves metrics and the Bull Board, which must not face the internet). A
  * delivery is verified, de-duplicated by X-GitHub-Delivery and answered at once (202); its
  * issue is decided afterwards, one at a time. GitHub does not redeliver a failed delivery,
@@ -125,9 +130,10 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     if (pullComment !== undefined && options.pullComment !== undefined) {
       if (pullComment.action !== "created") return { status: 200, outcome: "ignored", event };
       const handlePullComment = options.pullComment;
-      const { repository, pullNumber, comment } = pullComment;
+      const { repository, pullNumber, comment, review } = pullComment;
       const context = { deliveryId, event, pull: pullNumber };
-      if (!enqueue(() => handlePullComment({ repository, pullNumber, comment }), context)) return { status: 503, outcome: "overloaded", event };
+      const delivery = { repository, pullNumber, comment, ...(review === undefined ? {} : { review }) };
+      if (!enqueue(() => handlePullComment(delivery), context)) return { status: 503, outcome: "overloaded", event };
       return { status: 202, outcome: "accepted", event };
     }
     const found = options.gateway.issueOf(event, payload);

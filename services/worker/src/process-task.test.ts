@@ -10,6 +10,7 @@ import {
   TargetNotAllowedError,
   TaskCancelledError,
   TaskTimeoutError,
+  followUpMarker,
   type PushLedger,
   type TaskJob,
 } from "@agent-runner/core";
@@ -614,6 +615,25 @@ describe("processTask", () => {
       expect(replies(pull)).toHaveLength(1);
       expect(replies(pull)[0]?.body).toContain("could not act on");
       expect(github.commentsOn("acme/dispatch", issueNumber)).toHaveLength(dispatchComments);
+    });
+
+    it("tells the change step which file and line an inline review comment is on, and replies once under that comment's own marker", async () => {
+      const pull = await firstRun();
+      const review = { path: "src/app.ts", line: 7 };
+      const url = `https://github.example/acme/target/pull/${pull}#discussion_r900`;
+      const inline = job(TASK, { run: 2, followUp: { commentId: 900, review, pull, text: "Rename this.", url } });
+      // A conversation comment with the same id was answered before: that reply is not this one's.
+      await github.createIssueComment(targetRef, pull, `${followUpMarker(TASK, 900)}\nearlier`);
+      await processTask(context(inline, 0, 5, `${TASK}#2`), deps());
+      await processTask(context(inline, 1, 5, `${TASK}#2`), deps());
+      const trace = target.filesAt("agent-task-review-t")?.get("agent-tasks/review-t.md") ?? "";
+      expect(trace).toContain("Review comment on `src/app.ts` line 7 of the pull request's diff:\n\nRename this.");
+      expect(trace).toContain("a review comment on `src/app.ts` line 7 on pull request");
+      const answers = replies(pull).filter((c) => c.body.includes(followUpMarker(TASK, 900, "review")));
+      expect(answers).toHaveLength(1);
+      expect(answers[0]?.body).toContain(`[this review comment](${url}) on \`src/app.ts\` line 7`);
+      expect(replies(pull)).toHaveLength(2);
+      expect(github.pulls.get("acme/target")).toHaveLength(1);
     });
 
     it("refuses a follow-up on a PR that is not the task's", async () => {

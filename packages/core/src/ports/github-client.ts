@@ -42,6 +42,21 @@ export interface RepoComment extends IssueComment {
   readonly updatedAt: string;
 }
 
+/** A comment on a line of a PR's diff (GitHub's pull request review comment), from a repository-wide listing. */
+export interface ReviewComment extends IssueComment {
+  /** The PR the comment is on. */
+  readonly pullNumber: number;
+  /** The file it is on, as GitHub names it (a name from the repository: untrusted text). */
+  readonly path: string;
+  /** The line of that file (the last of a range); undefined for a comment on a whole file or an outdated one. */
+  readonly line: number | undefined;
+  readonly updatedAt: string;
+}
+
+export type ListRepoReviewCommentsResult =
+  | { readonly status: "modified"; readonly etag: string | undefined; readonly comments: ReviewComment[] }
+  | { readonly status: "not_modified" };
+
 export interface ListCommentsOptions {
   readonly etag?: string | undefined;
   /** ISO time: only comments updated at or after it. */
@@ -134,6 +149,11 @@ export interface GitHubClient {
    * an idle look free (304); `since` keeps only comments updated at or after it.
    */
   listRepoIssueComments(repo: RepoRef, options?: ListCommentsOptions): Promise<ListRepoCommentsResult>;
+  /**
+   * Comments on the diffs of every PR of a repository (review comments), most recently updated
+   * first (at most a few pages: the newest), with the same `etag` and `since` as listRepoIssueComments.
+   */
+  listRepoReviewComments(repo: RepoRef, options?: ListCommentsOptions): Promise<ListRepoReviewCommentsResult>;
   /** One PR as it reads now; undefined when there is none with that number (an issue is none). */
   getPull(repo: RepoRef, pullNumber: number): Promise<PullRequest | undefined>;
   /** One issue as it reads now; undefined when it does not exist (or the token cannot see it). */

@@ -8,10 +8,12 @@ import type {
   ListIssuesOptions,
   ListBranchesResult,
   ListRepoCommentsResult,
+  ListRepoReviewCommentsResult,
   ListIssuesResult,
   PullRequest,
   RepoInfo,
   RepoLookup,
+  ReviewComment,
 } from "../ports/github-client.js";
 import type { RepoRef } from "../task/repo-name.js";
 
@@ -32,6 +34,8 @@ export class FakeGitHubClient implements GitHubClient {
   readonly repos = new Map<string, RepoInfo>();
   readonly issues: FakeIssue[] = [];
   readonly comments = new Map<string, IssueComment[]>();
+  /** Comments on PRs' diffs, by repository (`owner/name`), oldest first. */
+  readonly reviewComments = new Map<string, ReviewComment[]>();
   readonly pulls = new Map<string, (PullRequest & { base: string; headOwner: string })[]>();
   /** Branches by repository (`owner/name`, lower case): name -> tip sha. */
   readonly branches = new Map<string, Map<string, string>>();
@@ -140,6 +144,31 @@ export class FakeGitHubClient implements GitHubClient {
       .filter(([key]) => key.startsWith(prefix))
       .flatMap(([key, list]) => list.map((c) => ({ ...c, issueNumber: Number(key.slice(prefix.length)), updatedAt: new Date(0).toISOString() })));
     return { status: "modified", etag: current, comments: comments.reverse() };
+  }
+
+  async listRepoReviewComments(repo: RepoRef, options: ListCommentsOptions = {}): Promise<ListRepoReviewCommentsResult> {
+    this.record("listRepoReviewComments");
+    const current = `W/"r${this.version}:${options.since ?? ""}"`;
+    if (options.etag === current) return { status: "not_modified" };
+    return { status: "modified", etag: current, comments: [...(this.reviewComments.get(`${repo.owner}/${repo.repo}`) ?? [])].reverse() };
+  }
+
+  /** Comments on a line of a PR's diff as `login` with `association` (a reviewer, a stranger). */
+  addReviewComment(repo: string, pullNumber: number, body: string, place: { path: string; line?: number }, login: string, association = "OWNER"): ReviewComment {
+    const comment: ReviewComment = {
+      id: this.nextId++,
+      body,
+      authorLogin: login,
+      authorAssociation: association,
+      htmlUrl: `https://github.example/${repo}/pull/${pullNumber}#discussion_r`,
+      pullNumber,
+      path: place.path,
+      line: place.line,
+      updatedAt: new Date(0).toISOString(),
+    };
+    this.reviewComments.set(repo, [...(this.reviewComments.get(repo) ?? []), comment]);
+    this.version++;
+    return comment;
   }
 
   async getPull(repo: RepoRef, pullNumber: number): Promise<PullRequest | undefined> {

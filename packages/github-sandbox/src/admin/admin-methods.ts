@@ -11,6 +11,8 @@ export const ADMIN_METHODS = [
   "updateIssue",
   "createComment",
   "deleteComment",
+  "createReviewComment",
+  "listReviewComments",
   "getIssue",
   "listIssues",
   "listComments",

@@ -2,6 +2,7 @@ import { commentJson } from "../serializers/comment-json.js";
 import { issueJson, singleIssueJson } from "../serializers/issue-json.js";
 import { adminPullJson } from "../serializers/pull-json.js";
 import { fullRepoJson } from "../serializers/repo-json.js";
+import { reviewCommentJson } from "../serializers/review-comment-json.js";
 import type { SandboxRuntime } from "../sandbox-runtime.js";
 import type { IssueRecord, RepoRecord } from "../state/records.js";
 import type { SandboxAdmin } from "../types.js";
@@ -71,6 +72,22 @@ export function createSandboxAdmin(rt: SandboxRuntime): SandboxAdmin {
       repo.comments.delete(commentId);
       const issue = repo.issues.get(comment.issueNumber);
       if (issue) issue.commentCount = Math.max(0, issue.commentCount - 1);
+    },
+    createReviewComment(owner, name, number, input) {
+      const repo = repoOf(owner, name);
+      const author = state.users.ensure(input.user ?? ownerLogin).login;
+      const { body, path, line, inReplyTo } = input;
+      const comment = rt.reviewComments.create(repo, pullOf(repo, number), author, {
+        body,
+        ...(path === undefined ? {} : { path }),
+        ...(line === undefined ? {} : { line }),
+        ...(inReplyTo === undefined ? {} : { inReplyTo }),
+      });
+      return reviewCommentJson(rt.json, repo, comment);
+    },
+    listReviewComments(owner, name, number) {
+      const repo = repoOf(owner, name);
+      return state.reviewCommentsOf(repo, pullOf(repo, number).number).map((comment) => reviewCommentJson(rt.json, repo, comment));
     },
     getIssue(owner, name, number) {
       const repo = repoOf(owner, name);

@@ -87,6 +87,11 @@ export class BareRepo {
     return parseBranches(runGitSync(this.gitDir, BRANCH_FORMAT).stdout.trim());
   }
 
+  /** The pull request diff of one file (`base...head`, three lines of context), synchronously; "" when the file did not change. */
+  fileDiffSync(base: string, head: string, path: string): string {
+    return runGitSync(this.gitDir, ["diff", "--unified=3", "--no-color", "--no-ext-diff", `${base}...${head}`, "--", path]).stdout;
+  }
+
   async readFile(ref: string, path: string): Promise<string | undefined> {
     const sha = await this.revParse(ref);
     if (!sha) return undefined;

@@ -19,6 +19,7 @@ export const API_OPERATIONS = [
   "POST /repos/{owner}/{repo}/pulls",
   "GET /repos/{owner}/{repo}/pulls/{pull_number}",
   "PATCH /repos/{owner}/{repo}/pulls/{pull_number}",
+  "GET /repos/{owner}/{repo}/pulls/comments",
   "GET /repos/{owner}/{repo}/git/matching-refs/{ref}",
   "DELETE /repos/{owner}/{repo}/git/refs/{ref}",
   "GET /rate_limit",
@@ -39,6 +40,7 @@ export const WEBHOOK_EVENTS = [
   "issues.labeled",
   "issues.unlabeled",
   "issue_comment.created",
+  "pull_request_review_comment.created",
 ] as const;
 
 export type WebhookEventAction = (typeof WEBHOOK_EVENTS)[number];

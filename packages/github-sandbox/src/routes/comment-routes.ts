@@ -1,12 +1,13 @@
-import { validationFailed } from "../api/api-error.js";
 import { paginate } from "../api/pagination.js";
-import type { CommentRecord } from "../state/records.js";
 import { commentJson } from "../serializers/comment-json.js";
 import { commentFor, issueFor, repoFor, requirePushOrAuthor } from "./route-access.js";
 import type { RouteDefinition } from "./route-types.js";
 import { bodyObject, requiredString } from "./request-body.js";
+import { filterAndSortComments, type CommentListRules } from "./comment-list-query.js";
 
 const DOCS = "https://docs.github.com/rest/issues/comments";
+/** `GET /repos/{owner}/{repo}/issues/comments`: sort created|updated, default created. */
+const ISSUE_COMMENT_LISTING: CommentListRules = { resource: "IssueComment", sorts: { created: "createdAt", updated: "updatedAt" }, defaultSort: "createdAt" };
 
 export const commentRoutes: RouteDefinition[] = [
   {
@@ -15,7 +16,7 @@ export const commentRoutes: RouteDefinition[] = [
     docs: `${DOCS}#list-issue-comments-for-a-repository`,
     handle(ctx) {
       const repo = repoFor(ctx, "read");
-      const comments = sortRepoComments([...repo.comments.values()], ctx.query);
+      const comments = filterAndSortComments([...repo.comments.values()], ctx.query, ISSUE_COMMENT_LISTING);
       const page = paginate(comments, ctx.query, ctx.selfUrl);
       const body = page.items.map((comment) => commentJson(ctx.services.json, repo, comment));
       return { status: 200, body, ...(page.link ? { headers: { link: page.link } } : {}) };
@@ -61,25 +62,3 @@ export const commentRoutes: RouteDefinition[] = [
     },
   },
 ];
-
-/**
- * The filters and ordering of `GET /repos/{owner}/{repo}/issues/comments`: `since` (compared to
- * the second, as GitHub shows times), `sort` created|updated (default created) and `direction`
- * asc|desc, which GitHub ignores without `sort`. An unknown value is a 422, as on GitHub.
- */
-function sortRepoComments(comments: CommentRecord[], query: URLSearchParams): CommentRecord[] {
-  const sinceRaw = query.get("since");
-  const since = sinceRaw ? Date.parse(sinceRaw) : Number.NaN;
-  const sort = pick(query.get("sort"), ["created", "updated"], "created", "sort");
-  const direction = query.get("sort") === null ? "asc" : pick(query.get("direction"), ["asc", "desc"], "desc", "direction");
-  const matching = comments.filter((c) => Number.isNaN(since) || c.updatedAt >= Math.floor(since / 1000) * 1000);
-  const key = (c: CommentRecord) => (sort === "updated" ? c.updatedAt : c.createdAt);
-  const sign = direction === "asc" ? 1 : -1;
-  return matching.sort((a, b) => sign * (key(a) - key(b) || a.id - b.id));
-}
-
-function pick<T extends string>(value: string | null, allowed: readonly T[], fallback: T, field: string): T {
-  if (value === null) return fallback;
-  if (!allowed.includes(value as T)) throw validationFailed([{ resource: "IssueComment", field, code: "invalid", value }]);
-  return value as T;
-}

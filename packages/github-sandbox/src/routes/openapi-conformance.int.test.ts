@@ -103,6 +103,12 @@ describe("every route answers only in shapes GitHub's OpenAPI description allows
     const other = await owner.pulls.create({ ...repo, title: "Other", head: "other", base: "main", draft: true });
     await owner.pulls.update({ ...repo, pull_number: other.data.number, state: "closed" });
     await owner.pulls.get({ ...repo, pull_number: other.data.number });
+    const thread = sandbox.admin.createReviewComment("acme", "target", pull_number, { body: "why two?", path: "feature.txt", line: 2, user: sandbox.users.outsider });
+    sandbox.admin.createReviewComment("acme", "target", pull_number, { body: "because", inReplyTo: thread.id });
+    expect((await owner.pulls.get({ ...repo, pull_number })).data.review_comments).toBe(2);
+    await owner.pulls.listReviewCommentsForRepo({ ...repo, sort: "updated", direction: "desc", since: "2020-01-01T00:00:00Z", per_page: 1 });
+    expect(await statusOf(owner.pulls.listReviewCommentsForRepo({ ...repo, sort: "nope" as "updated" }))).toBe(422);
+    expect(await statusOf(outsider.pulls.listReviewCommentsForRepo({ owner: "acme", repo: "secret" }))).toBe(404);
     await sandbox.admin.mergePull("acme", "target", pull_number);
     await owner.pulls.get({ ...repo, pull_number });
     await owner.pulls.list({ ...repo, state: "closed" });
@@ -164,7 +170,7 @@ describe("every route answers only in shapes GitHub's OpenAPI description allows
 
   it("answers conditional requests with 304 and no body", async () => {
     const paths = ["/repos/acme/target", "/repos/acme/target/issues", "/repos/acme/target/issues/1", "/repos/acme/target/issues/1/comments"];
-    paths.push("/repos/acme/target/pulls", `/repos/acme/target/pulls/${firstPull}`, "/rate_limit", "/user", "/repos/acme/target/git/matching-refs/heads/agent-task-");
+    paths.push("/repos/acme/target/pulls", `/repos/acme/target/pulls/${firstPull}`, "/repos/acme/target/pulls/comments", "/rate_limit", "/user", "/repos/acme/target/git/matching-refs/heads/agent-task-");
     for (const path of paths) {
       const first = await rawRequest(`${sandbox.apiUrl}${path}`, { token: sandbox.tokens.owner });
       const etag = first.headers.get("etag") ?? "";

@@ -19,7 +19,7 @@ export interface PullDetails {
 export function pullJson(ctx: JsonContext, repo: RepoRecord, issue: IssueRecord, details?: PullDetails): PullSummary {
   const pull = requirePull(issue);
   const simple = simplePullJson(ctx, repo, issue, pull);
-  return details === undefined ? simple : { ...simple, ...fullPullFields(ctx, issue, pull, details) };
+  return details === undefined ? simple : { ...simple, ...fullPullFields(ctx, repo, issue, pull, details) };
 }
 
 /** The admin view: the list shape plus `merged`, which the list omits. */
@@ -81,7 +81,7 @@ function simplePullJson(ctx: JsonContext, repo: RepoRecord, issue: IssueRecord, 
   };
 }
 
-function fullPullFields(ctx: JsonContext, issue: IssueRecord, pull: PullRecord, details: PullDetails) {
+function fullPullFields(ctx: JsonContext, repo: RepoRecord, issue: IssueRecord, pull: PullRecord, details: PullDetails) {
   const open = issue.state === "open";
   return {
     merged: pull.merged,
@@ -90,7 +90,7 @@ function fullPullFields(ctx: JsonContext, issue: IssueRecord, pull: PullRecord, 
     mergeable_state: !open || details.mergeable === null ? "unknown" : details.mergeable ? "clean" : "dirty",
     merged_by: pull.mergedBy === null ? null : userJson(ctx, pull.mergedBy),
     comments: issue.commentCount,
-    review_comments: 0,
+    review_comments: ctx.state.reviewCommentsOf(repo, issue.number).length,
     maintainer_can_modify: pull.maintainerCanModify,
     commits: details.stats.commits,
     additions: details.stats.additions,

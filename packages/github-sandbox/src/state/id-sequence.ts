@@ -17,6 +17,8 @@ const DEFAULT_STARTS: Record<string, number> = {
   issue: 3000000001,
   pull: 2100000001,
   comment: 3500000001,
+  review_comment: 1800000001,
+  review: 2500000001,
   label: 8000000001,
   app: 1000001,
   installation: 50000001,

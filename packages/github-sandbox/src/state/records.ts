@@ -19,6 +19,8 @@ export interface RepoRecord {
   /** Issues and pull requests share one number sequence, as on GitHub. */
   issues: Map<number, IssueRecord>;
   comments: Map<number, CommentRecord>;
+  /** Comments on pull requests' diffs (GitHub's pull request review comments), by id. */
+  reviewComments: Map<number, ReviewCommentRecord>;
   nextNumber: number;
 }
 
@@ -74,6 +76,30 @@ export interface CommentRecord {
   body: string;
   author: string;
   authorAssociation?: AuthorAssociation;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A comment on a line of a pull request's diff (GitHub's pull request review comment). */
+export interface ReviewCommentRecord {
+  id: number;
+  nodeId: string;
+  /** Every review comment belongs to a review; a lone comment gets a review of its own, as on GitHub. */
+  reviewId: number;
+  pullNumber: number;
+  body: string;
+  author: string;
+  authorAssociation?: AuthorAssociation;
+  path: string;
+  /** The line of the file at `commitId` (the right side of the diff). */
+  line: number;
+  /** The pull request's head when the comment was made. */
+  commitId: string;
+  /** Lines below the file's first hunk header (GitHub's `position`). */
+  position: number;
+  diffHunk: string;
+  /** The top-level comment of the thread this one answers. */
+  inReplyTo?: number;
   createdAt: number;
   updatedAt: number;
 }

@@ -4,7 +4,7 @@ import { BareRepo } from "../git/bare-repo.js";
 import type { AuthorAssociation, CreateRepoInput } from "../types.js";
 import { DEFAULT_LABELS, IMPLICIT_LABEL_COLOR } from "./default-labels.js";
 import { IdSequence, nodeId } from "./id-sequence.js";
-import type { CommentRecord, IssueRecord, LabelRecord, RepoRecord } from "./records.js";
+import type { CommentRecord, IssueRecord, LabelRecord, RepoRecord, ReviewCommentRecord } from "./records.js";
 import type { UserDirectory } from "./user-directory.js";
 import { AppDirectory } from "./app-directory.js";
 
@@ -123,6 +123,18 @@ export class SandboxState {
     return comment;
   }
 
+  newReviewComment(repo: RepoRecord, fields: Omit<ReviewCommentRecord, "id" | "nodeId" | "reviewId" | "createdAt" | "updatedAt">): ReviewCommentRecord {
+    const now = Date.now();
+    const id = this.ids.take("review_comment");
+    const comment: ReviewCommentRecord = { id, nodeId: nodeId("PullRequestReviewComment", id), reviewId: this.ids.take("review"), createdAt: now, updatedAt: now, ...fields };
+    repo.reviewComments.set(id, comment);
+    return comment;
+  }
+
+  reviewCommentsOf(repo: RepoRecord, pullNumber: number): ReviewCommentRecord[] {
+    return [...repo.reviewComments.values()].filter((comment) => comment.pullNumber === pullNumber);
+  }
+
   commentsOf(repo: RepoRecord, issueNumber: number): CommentRecord[] {
     return [...repo.comments.values()].filter((comment) => comment.issueNumber === issueNumber);
   }
@@ -147,6 +159,7 @@ export class SandboxState {
       labels: DEFAULT_LABELS.map((label) => this.newLabel(label.name, label.color, label.description, true)),
       issues: new Map(),
       comments: new Map(),
+      reviewComments: new Map(),
       nextNumber: 1,
     };
   }

@@ -1,4 +1,4 @@
-import type { CommentRecord, IssueRecord, LabelRecord, RepoRecord } from "../state/records.js";
+import type { CommentRecord, IssueRecord, LabelRecord, RepoRecord, ReviewCommentRecord } from "../state/records.js";
 
 export type IssueAction = "opened" | "edited" | "closed" | "reopened" | "labeled" | "unlabeled";
 
@@ -21,7 +21,17 @@ export interface CommentEvent {
   sender: string;
 }
 
+/** A comment on a pull request's diff (GitHub's `pull_request_review_comment` event); `issue` is the pull request. */
+export interface ReviewCommentEvent {
+  action: "created";
+  repo: RepoRecord;
+  issue: IssueRecord;
+  comment: ReviewCommentRecord;
+  sender: string;
+}
+
 export interface IssueEventSink {
   emit(event: IssueEvent): void;
   emitComment(event: CommentEvent): void;
+  emitReviewComment(event: ReviewCommentEvent): void;
 }

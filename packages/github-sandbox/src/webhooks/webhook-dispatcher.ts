@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { JsonContext } from "../serializers/json-context.js";
 import type { Delivery, WebhookConfig } from "../types.js";
-import type { CommentEvent, IssueEvent, IssueEventSink } from "./issue-event.js";
-import { commentEventPayload, issueEventPayload } from "./issue-event-payload.js";
+import type { CommentEvent, IssueEvent, IssueEventSink, ReviewCommentEvent } from "./issue-event.js";
+import { commentEventPayload, issueEventPayload, reviewCommentEventPayload } from "./issue-event-payload.js";
 import { signatureSha1, signatureSha256 } from "./webhook-signature.js";
 
 const DELIVERY_TIMEOUT_MS = 10_000;
 
 /**
- * Sends `issues` and `issue_comment` events to one configured URL, like a repository webhook with content type
+ * Sends `issues`, `issue_comment` and `pull_request_review_comment` events to one configured URL, like a repository webhook with content type
  * JSON. Deliveries go out one at a time in the order the events happened.
  */
 export class WebhookDispatcher implements IssueEventSink {
@@ -35,11 +35,15 @@ export class WebhookDispatcher implements IssueEventSink {
     if (this.active()) this.send("issue_comment", event, commentEventPayload(this.ctx, event));
   }
 
+  emitReviewComment(event: ReviewCommentEvent): void {
+    if (this.active()) this.send("pull_request_review_comment", event, reviewCommentEventPayload(this.ctx, event));
+  }
+
   private active(): boolean {
     return this.config !== null && !this.stopped.signal.aborted;
   }
 
-  private send(name: string, event: IssueEvent | CommentEvent, payload: Record<string, unknown>): void {
+  private send(name: string, event: IssueEvent | CommentEvent | ReviewCommentEvent, payload: Record<string, unknown>): void {
     const config = this.config;
     if (config === null) return;
     this.onPayload?.(name, event.action, payload);

@@ -12,9 +12,11 @@ interface Received {
   raw: string;
   payload: {
     action: string;
+    /** Absent from `pull_request_review_comment` deliveries. */
     issue: { number: number; title: string; state: string; pull_request?: unknown };
     label?: { name: string };
-    comment?: { body: string; user: { login: string } };
+    comment?: { body: string; user: { login: string }; path?: string; line?: number };
+    pull_request?: { number: number };
     changes?: unknown;
     sender: { login: string };
     repository: { full_name: string };
@@ -151,6 +153,29 @@ describe("issues webhooks", () => {
     ]);
     expect(received[0]?.payload.issue.pull_request).toBeDefined();
     expect(validator.validateWebhook("issue_comment", "created", received[0]?.payload)).toEqual([]);
+    expect(sandbox.admin.violations()).toEqual([]);
+  });
+
+  it("delivers pull_request_review_comment created for a comment on a pull request's diff, valid against GitHub's schema", async () => {
+    const validator = await createOpenApiValidator();
+    await sandbox.admin.commitFiles(repo.owner, repo.repo, { branch: "inline", files: { "inline.txt": "one\ntwo\n" } });
+    const pull = await octokitFor(sandbox).pulls.create({ ...repo, title: "pull", head: "inline", base: "main" });
+    await sandbox.admin.flushWebhooks();
+    received = [];
+    const top = sandbox.admin.createReviewComment(repo.owner, repo.repo, pull.data.number, { body: "/agent say three", path: "inline.txt", line: 2, user: sandbox.users.outsider });
+    sandbox.admin.createReviewComment(repo.owner, repo.repo, pull.data.number, { body: "seconded", inReplyTo: top.id });
+    await sandbox.admin.flushWebhooks();
+    const events = received.map((d) => [d.headers["x-github-event"], d.payload.action, d.payload.comment?.body, d.payload.sender.login]);
+    expect(events).toEqual([
+      ["pull_request_review_comment", "created", "/agent say three", sandbox.users.outsider],
+      ["pull_request_review_comment", "created", "seconded", sandbox.users.owner],
+    ]);
+    for (const delivery of received) {
+      expect(signatureIsValid(delivery.raw, delivery.headers["x-hub-signature-256"])).toBe(true);
+      expect(delivery.payload).toMatchObject({ pull_request: { number: pull.data.number }, comment: { path: "inline.txt", line: 2 } });
+      expect(validator.validateWebhook("pull_request_review_comment", "created", delivery.payload)).toEqual([]);
+    }
+    expect(sandbox.admin.deliveries().at(-1)).toMatchObject({ event: "pull_request_review_comment", action: "created", status: 200, issueNumber: pull.data.number });
     expect(sandbox.admin.violations()).toEqual([]);
   });
 

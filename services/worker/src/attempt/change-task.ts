@@ -1,4 +1,4 @@
-import { traceFilePathFor, type TaskJob } from "@agent-runner/core";
+import { describeReviewPlace, followUpInstruction, traceFilePathFor, type FollowUp, type TaskJob } from "@agent-runner/core";
 import { describeStripped, sanitizeInstruction } from "../change/instruction-hygiene.js";
 import type { ChangeTask } from "../change/task-handler.js";
 
@@ -10,7 +10,8 @@ import type { ChangeTask } from "../change/task-handler.js";
  */
 export function changeTask(job: TaskJob, branch: { prefix: string; branch: string }, agentName: string): ChangeTask {
   // A follow-up run does what the reviewer's comment asks, on the branch the earlier runs left.
-  const clean = sanitizeInstruction(job.followUp?.text ?? job.instruction);
+  // An inline review comment's instruction says which file and line it was written on.
+  const clean = sanitizeInstruction(job.followUp === undefined ? job.instruction : followUpInstruction(job.followUp));
   return {
     taskId: job.taskId,
     prefix: branch.prefix,
@@ -25,13 +26,19 @@ export function changeTask(job: TaskJob, branch: { prefix: string; branch: strin
     agentName,
     enqueuedAt: job.enqueuedAt,
     traceFilePath: traceFilePathFor(branch.prefix),
-    ...(job.followUp === undefined ? {} : { followUp: { pull: job.followUp.pull, commentUrl: job.followUp.url.replace(/\s/g, "") } }),
+    ...(job.followUp === undefined ? {} : { followUp: followUpOfTask(job.followUp) }),
   };
 }
 
 /** The task's commit: the `Task-Id:` trailer lets people (and the audits of the tests) find a task's commits. */
 export function commitMessage(issueNumber: number, taskId: string): string {
   return `Process agent task from dispatch issue #${issueNumber}\n\nTask-Id: ${taskId}\n`;
+}
+
+/** What the trace file says about the comment a follow-up run answers. */
+function followUpOfTask(followUp: FollowUp): NonNullable<ChangeTask["followUp"]> {
+  const commentUrl = followUp.url.replace(/\s/g, "");
+  return followUp.review === undefined ? { pull: followUp.pull, commentUrl } : { pull: followUp.pull, commentUrl, place: describeReviewPlace(followUp.review) };
 }
 
 /** A follow-up run's commit: which PR comment asked for it, and the same trailer. */

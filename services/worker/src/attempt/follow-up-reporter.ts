@@ -1,8 +1,20 @@
-import { NoChangesError, followUpMarker, type FollowUp, type GitHubClient, type PullRequest, type RepoRef } from "@agent-runner/core";
+import {
+  NoChangesError,
+  describeReviewPlace,
+  followUpKind,
+  followUpMarker,
+  type FollowUp,
+  type GitHubClient,
+  type PullRequest,
+  type RepoRef,
+} from "@agent-runner/core";
 import type { RunnerIdentity } from "./runner-identity.js";
 
 /**
  * The one reply to a follow-up comment, on the task's PR: what the run did,
+ * posted in the PR's conversation for an inline review comment too (with a
+ * link to it and where it sits), so one look-up finds an earlier reply
+ * whichever kind of comment asked,
  * or why it did nothing. Found again by its hidden marker (in a comment the
  * runner's own login wrote) before posting, so a retried or crashed attempt
  * never replies twice; a later failure of the same follow-up edits the reply.
@@ -38,11 +50,12 @@ export class FollowUpReporter {
   }
 
   private link(): string {
-    return `[this follow-up](${this.followUp.url})`;
+    const { review, url } = this.followUp;
+    return review === undefined ? `[this follow-up](${url})` : `[this review comment](${url}) on ${describeReviewPlace(review)}`;
   }
 
   private async postOnce(text: string, refresh = false): Promise<void> {
-    const marker = followUpMarker(this.taskId, this.followUp.commentId);
+    const marker = followUpMarker(this.taskId, this.followUp.commentId, followUpKind(this.followUp));
     const body = `${marker}\n${text}\n`;
     const comments = await this.github.listIssueComments(this.target, this.followUp.pull);
     const ours = comments.filter((c) => this.runner.wrote(c.authorLogin) && c.body.includes(marker)).at(-1);

@@ -18,7 +18,12 @@ export interface ChangeTask {
   /** Repo-relative path of the trace file, `agent-tasks/<prefix>.md`. */
   readonly traceFilePath: string;
   /** Set on a follow-up run: the instruction is a reviewer's comment on the task's PR. */
-  readonly followUp?: { readonly pull: number; readonly commentUrl: string };
+  readonly followUp?: {
+    readonly pull: number;
+    readonly commentUrl: string;
+    /** Set for an inline review comment: where on the diff it is (`` `path` line N ``, cleaned). */
+    readonly place?: string;
+  };
 }
 
 export interface ChangeWorkspace {

@@ -27,7 +27,7 @@ export function renderTraceFile(task: ChangeTask, section: TraceSection): string
     `- **Agent:** ${task.agentName}`,
     `- **Received:** ${task.enqueuedAt}`,
     `- **Change handler:** ${section.handler} (${section.outcome})`,
-    ...(task.followUp === undefined ? [] : [`- **Follow-up:** a comment on pull request #${task.followUp.pull} (${task.followUp.commentUrl})`]),
+    ...(task.followUp === undefined ? [] : [`- **Follow-up:** ${followUpLine(task.followUp)}`]),
     "",
     "## Instruction",
     "",
@@ -43,4 +43,9 @@ export function renderTraceFile(task: ChangeTask, section: TraceSection): string
 /** The repository decides what `agent-tasks` is: a committed symbolic link there fails the task instead of being followed. */
 export async function writeTraceFile(dir: string, task: ChangeTask, section: TraceSection): Promise<void> {
   await writeTreeFile(dir, task.traceFilePath, { content: renderTraceFile(task, section) });
+}
+
+function followUpLine(followUp: NonNullable<ChangeTask["followUp"]>): string {
+  const what = followUp.place === undefined ? "a comment" : `a review comment on ${followUp.place}`;
+  return `${what} on pull request #${followUp.pull} (${followUp.commentUrl})`;
 }

@@ -121,7 +121,7 @@ describe("docker compose, on images built here", () => {
   it("loads nodegit in the worker image, and the poller image holds no nodegit at all", async () => {
     const loads = await project.compose(
       "exec", "-T", "--index=1", "worker", "node", "-e",
-      "const g = require(require.resolve('nodegit', { paths: ['/app/node_modules/@agent-runner/git'] })); console.log('nodegit', typeof g.Repository.open)",
+      "const g = require(require.resolve('nodegit', { paths: [require('fs').realpathSync('/app/node_modules/@agent-runner/git')] })); console.log('nodegit', typeof g.Repository.open)",
     );
     expect(loads).toContain("nodegit function");
     const found = await project.compose("exec", "-T", "poller", "find", "/app", "-name", "nodegit*");

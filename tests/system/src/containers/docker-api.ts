@@ -40,8 +40,12 @@ export class DockerApi {
 
   /** `docker top`: the processes running in a container, one array of ps columns each. */
   async processes(id: string): Promise<string[][]> {
-    const top = (await this.request("GET", `/containers/${id}/top`)) as { Processes: string[][] | null };
-    return top.Processes ?? [];
+    type Top = { Processes?: string[][] | null } | undefined;
+    const top = (await this.request("GET", `/containers/${id}/top`)) as Top;
+    if (top !== undefined) return top.Processes ?? [];
+    // Podman 4.3's Docker-compatible top answers 200 with an empty body; its own API answers.
+    const libpod = (await this.request("GET", `/v4.0.0/libpod/containers/${id}/top?stream=false`)) as Top;
+    return libpod?.Processes ?? [];
   }
 
   /** `docker kill`: SIGKILL to the container's main process, no grace period. */

@@ -144,70 +144,65 @@ export class OctokitGitHubClient implements GitHubClient {
 
   async listRepoIssueComments(repo: RepoRef, options: ListCommentsOptions = {}): Promise<ListRepoCommentsResult> {
     const { etag, since } = options;
-    const comments: RepoComment[] = [];
-    let firstEtag: string | undefined;
-    for (let page = 1; page <= MAX_COMMENT_PAGES; page++) {
-      const response = await this.call("GET /repos/{owner}/{repo}/issues/comments", () =>
-        this.octokit.rest.issues.listCommentsForRepo({
-          owner: repo.owner,
-          repo: repo.repo,
-          // Most recently updated first, as for the issue listing: any new or edited comment
-          // changes page 1 and so its ETag, and one conditional request stands for the whole list.
-          sort: "updated",
-          direction: "desc",
-          ...(since === undefined ? {} : { since }),
-          per_page: 100,
-          page,
-          headers: page === 1 && etag !== undefined ? { "if-none-match": etag } : {},
-        }),
-      ).catch((error: unknown) => {
-        if (page === 1 && error instanceof GitHubApiError && error.status === 304) return undefined;
-        throw error;
-      });
-      if (response === undefined) return { status: "not_modified" };
-      if (page === 1) firstEtag = response.headers.etag;
-      for (const c of response.data) {
+    const listed = await this.newestFirstPages(
+      "GET /repos/{owner}/{repo}/issues/comments",
+      etag,
+      (page, headers) =>
+        this.octokit.rest.issues.listCommentsForRepo({ ...newestFirst(repo, since), page, headers }),
+      (c): RepoComment | undefined => {
         const issueNumber = issueNumberOf(c.issue_url);
-        if (issueNumber !== undefined) comments.push({ ...toComment(c), issueNumber, updatedAt: c.updated_at });
-      }
-      if (!/\brel="next"/.test(response.headers.link ?? "")) break;
-    }
-    return { status: "modified", etag: firstEtag, comments };
+        return issueNumber === undefined ? undefined : { ...toComment(c), issueNumber, updatedAt: c.updated_at };
+      },
+    );
+    return listed.status === "not_modified" ? listed : { status: "modified", etag: listed.etag, comments: listed.items };
   }
 
   async listRepoReviewComments(repo: RepoRef, options: ListCommentsOptions = {}): Promise<ListRepoReviewCommentsResult> {
     const { etag, since } = options;
-    const comments: ReviewComment[] = [];
+    const listed = await this.newestFirstPages(
+      "GET /repos/{owner}/{repo}/pulls/comments",
+      etag,
+      (page, headers) =>
+        this.octokit.rest.pulls.listReviewCommentsForRepo({ ...newestFirst(repo, since), page, headers }),
+      (c): ReviewComment | undefined => {
+        const pullNumber = pullNumberOf(c.pull_request_url);
+        if (pullNumber === undefined || c.path === "") return undefined;
+        // `line` is null on a comment GitHub marks outdated or made on a whole file.
+        const line = typeof c.line === "number" && c.line > 0 ? c.line : undefined;
+        return { ...toComment(c), pullNumber, path: c.path, line, updatedAt: c.updated_at };
+      },
+    );
+    return listed.status === "not_modified" ? listed : { status: "modified", etag: listed.etag, comments: listed.items };
+  }
+
+  /**
+   * The newest pages of a repository-wide listing sorted by update, newest first: any new or
+   * edited item changes page 1 and so its ETag, and one conditional request of page 1 (`etag`)
+   * stands for the whole list. At most MAX_COMMENT_PAGES pages; `read` drops what it cannot use.
+   */
+  private async newestFirstPages<T, R>(
+    route: string,
+    etag: string | undefined,
+    fetchPage: (page: number, headers: Record<string, string>) => Promise<{ data: T[]; headers: { etag?: string; link?: string } }>,
+    read: (item: T) => R | undefined,
+  ): Promise<{ status: "not_modified" } | { status: "modified"; etag: string | undefined; items: R[] }> {
+    const items: R[] = [];
     let firstEtag: string | undefined;
     for (let page = 1; page <= MAX_COMMENT_PAGES; page++) {
-      const response = await this.call("GET /repos/{owner}/{repo}/pulls/comments", () =>
-        this.octokit.rest.pulls.listReviewCommentsForRepo({
-          owner: repo.owner,
-          repo: repo.repo,
-          // As for conversation comments: newest change first, so page 1's ETag stands for the list.
-          sort: "updated",
-          direction: "desc",
-          ...(since === undefined ? {} : { since }),
-          per_page: 100,
-          page,
-          headers: page === 1 && etag !== undefined ? { "if-none-match": etag } : {},
-        }),
-      ).catch((error: unknown) => {
+      const headers: Record<string, string> = page === 1 && etag !== undefined ? { "if-none-match": etag } : {};
+      const response = await this.call(route, () => fetchPage(page, headers)).catch((error: unknown) => {
         if (page === 1 && error instanceof GitHubApiError && error.status === 304) return undefined;
         throw error;
       });
       if (response === undefined) return { status: "not_modified" };
       if (page === 1) firstEtag = response.headers.etag;
-      for (const c of response.data) {
-        const pullNumber = pullNumberOf(c.pull_request_url);
-        if (pullNumber === undefined || c.path === "") continue;
-        // `line` is null on a comment GitHub marks outdated or made on a whole file.
-        const line = typeof c.line === "number" && c.line > 0 ? c.line : undefined;
-        comments.push({ ...toComment(c), pullNumber, path: c.path, line, updatedAt: c.updated_at });
+      for (const item of response.data) {
+        const value = read(item);
+        if (value !== undefined) items.push(value);
       }
       if (!/\brel="next"/.test(response.headers.link ?? "")) break;
     }
-    return { status: "modified", etag: firstEtag, comments };
+    return { status: "modified", etag: firstEtag, items };
   }
 
   async getPull(repo: RepoRef, pullNumber: number): Promise<PullRequest | undefined> {
@@ -453,6 +448,18 @@ function toComment(c: { id: number; body?: string; user: { login: string } | nul
 }
 
 /** The issue number at the end of a comment's `issue_url` (`…/issues/<n>`). */
+/** The query of a repository-wide comment listing, most recently updated first, 100 a page. */
+function newestFirst(repo: RepoRef, since: string | undefined) {
+  return {
+    owner: repo.owner,
+    repo: repo.repo,
+    sort: "updated" as const,
+    direction: "desc" as const,
+    ...(since === undefined ? {} : { since }),
+    per_page: 100,
+  };
+}
+
 function issueNumberOf(issueUrl: string): number | undefined {
   const match = /\/issues\/(\d+)$/.exec(issueUrl);
   const n = match?.[1] === undefined ? Number.NaN : Number(match[1]);

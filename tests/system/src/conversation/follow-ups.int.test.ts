@@ -3,11 +3,10 @@ import { Queue } from "bullmq";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { followUpMarker, sleep } from "@agent-runner/core";
 import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
-import { formatA, waitFor } from "@agent-runner/test-kit";
+import { waitFor } from "@agent-runner/test-kit";
 import { TraceTaskHandler, type ChangeTask, type ChangeWorkspace, type TaskHandler } from "@agent-runner/worker";
-import { POLLER_METRICS } from "@agent-runner/poller";
 import { startPipeline, type Pipeline } from "../test-support/pipeline.js";
-import { parseExposition, sampleValue } from "../test-support/prometheus-text.js";
+import { FollowUpFixture, type SeededTask } from "./follow-up-fixture.js";
 
 // Built at run time so no secret-shaped literal sits in the repository.
 const SECRET = ["webhook", "secret", randomUUID()].join("-");
@@ -48,10 +47,12 @@ describe("follow-ups on the task's pull request", () => {
   let sandbox: Sandbox;
   let pipeline: Pipeline | undefined;
   let queue: Queue | undefined;
+  let f: FollowUpFixture;
 
   beforeAll(async () => {
     sandbox = await startSandbox({ validateResponses: true });
     sandbox.admin.createUser({ login: REVIEWER, token: false });
+    f = new FollowUpFixture(sandbox, "fu", REVIEWER);
   });
 
   afterEach(async () => {
@@ -67,82 +68,39 @@ describe("follow-ups on the task's pull request", () => {
     await sandbox.close();
   });
 
-  async function seed(suffix: string) {
-    const dispatch = `dispatch-fu-${suffix}`;
-    const target = `target-fu-${suffix}`;
-    const taskId = `follow-up-${suffix}-1`;
-    await sandbox.admin.createRepo({ owner: "acme", name: dispatch });
-    await sandbox.admin.createRepo({ owner: "acme", name: target, files: { "README.md": "# target\n" }, collaborators: [REVIEWER] });
-    const issue = sandbox.admin.createIssue("acme", dispatch, { title: "Follow me", body: formatA(taskId, `acme/${target}`), labels: ["copilot-agent"] });
-    return { dispatch, target, taskId, issue: issue.number, env: { DISPATCH_REPO: `acme/${dispatch}`, FULL_SWEEP_INTERVAL_SECONDS: "1", FOLLOW_UP_POLL_INTERVAL_SECONDS: "1" } };
-  }
-
-  type Seeded = Awaited<ReturnType<typeof seed>>;
-
-  const pulls = (s: Seeded) => sandbox.admin.listPulls("acme", s.target);
-  const thePull = (s: Seeded) => {
-    const [pull] = pulls(s);
-    if (pull === undefined) throw new Error("the task has no PR");
-    return pull;
-  };
-  const processed = (s: Seeded) => sandbox.admin.getIssue("acme", s.dispatch, s.issue)?.labels.some((l) => l.name === "processed") ?? false;
-  const pullComments = (s: Seeded) => sandbox.admin.listComments("acme", s.target, thePull(s).number);
-  const replies = (s: Seeded) => pullComments(s).filter((c) => c.user.login === sandbox.users.owner);
-  const review = (s: Seeded, body: string, user = REVIEWER) => sandbox.admin.createComment("acme", s.target, thePull(s).number, { body, user });
-  const commits = (s: Seeded) => sandbox.admin.commitCount("acme", s.target, thePull(s).head.ref);
-  const tasksDone = (p: Pipeline) => p.logs.text().match(/"msg":"task done"/g)?.length ?? 0;
-
-  /** How many follow-ups the poller queued, by the path that saw them first. */
-  async function queued(p: Pipeline, path: "event" | "poll"): Promise<number> {
-    const response = await fetch(`http://127.0.0.1:${p.poller?.ops.port ?? 0}/metrics`);
-    return sampleValue(parseExposition(await response.text()), POLLER_METRICS.followUps.name, { outcome: "queued", path }) ?? 0;
-  }
-
-  /** The promise of the feature, checked after every test: one PR per task, no comment said twice. */
-  function expectInvariants(s: Seeded): void {
-    expect(pulls(s)).toHaveLength(1);
-    for (const comments of [pullComments(s), sandbox.admin.listComments("acme", s.dispatch, s.issue)]) {
-      const runner = comments.filter((c) => c.user.login === sandbox.users.owner).map((c) => c.body);
-      expect(new Set(runner).size).toBe(runner.length);
-    }
-  }
-
-  async function firstRunDone(s: Seeded, p: Pipeline): Promise<number> {
-    await waitFor(() => processed(s) && tasksDone(p) === 1, 60_000, "the first run done");
-    return commits(s);
-  }
+  const review = (s: SeededTask, body: string, user = REVIEWER) => sandbox.admin.createComment("acme", s.target, f.thePull(s).number, { body, user });
 
   it("through polling, adds one commit and one reply to the same PR for a trusted reviewer's follow-up, and nothing for an outsider's", async () => {
-    const s = await seed("poll");
+    const s = await f.seed("poll");
     pipeline = await startPipeline({ sandbox, env: s.env });
     const p = pipeline;
-    const before = await firstRunDone(s, p);
+    const before = await f.firstRunDone(s, p);
 
     review(s, "/agent Please also mention the changelog.", sandbox.users.outsider);
     // Three polls (one a second) read the outsider's comment.
     await sleep(3_000);
-    expect(replies(s)).toEqual([]);
-    expect(await commits(s)).toBe(before);
+    expect(f.replies(s)).toEqual([]);
+    expect(await f.commits(s)).toBe(before);
 
     const asked = review(s, "/agent Please also mention the changelog.\n\nAnd keep it short.");
-    await waitFor(() => replies(s).length === 1, 60_000, "the reply to the follow-up");
-    const [reply] = replies(s);
+    await waitFor(() => f.replies(s).length === 1, 60_000, "the reply to the follow-up");
+    const [reply] = f.replies(s);
     expect(reply?.body).toContain(followUpMarker(s.taskId, asked.id));
     expect(reply?.body).toContain("Pushed");
-    expect(await commits(s)).toBe(before + 1);
-    const trace = await sandbox.admin.readFile("acme", s.target, thePull(s).head.ref, `agent-tasks/${s.taskId.slice(0, 8)}.md`);
+    expect(await f.commits(s)).toBe(before + 1);
+    const trace = await sandbox.admin.readFile("acme", s.target, f.thePull(s).head.ref, `agent-tasks/${s.taskId.slice(0, 8)}.md`);
     expect(trace).toContain("Please also mention the changelog.\n\nAnd keep it short.");
-    expect(thePull(s).state).toBe("open");
-    expect(await queued(p, "poll")).toBe(1);
+    expect(f.thePull(s).state).toBe("open");
+    expect(await FollowUpFixture.queued(p, "poll")).toBe(1);
     // Nothing more happens on later polls: the comment was claimed once.
     await sleep(2_500);
-    expect(tasksDone(p)).toBe(2);
-    expect(replies(s)).toHaveLength(1);
-    expectInvariants(s);
+    expect(FollowUpFixture.tasksDone(p)).toBe(2);
+    expect(f.replies(s)).toHaveLength(1);
+    f.expectInvariants(s);
   });
 
   it("through a webhook delivery alone (polls an hour apart), runs the follow-up and replies once", async () => {
-    const s = await seed("hook");
+    const s = await f.seed("hook");
     pipeline = await startPipeline({
       sandbox,
       env: { ...s.env, GITHUB_WEBHOOK_SECRET: SECRET, WEBHOOK_PORT: "0", POLL_INTERVAL_SECONDS: "3600", WEBHOOK_POLL_INTERVAL_SECONDS: "3600" },
@@ -151,27 +109,27 @@ describe("follow-ups on the task's pull request", () => {
     const url = p.poller?.webhooks?.url;
     if (url === undefined) throw new Error("the poller runs no webhook receiver");
     // The start-up sweep finds the task; the next poll is an hour away.
-    const before = await firstRunDone(s, p);
+    const before = await f.firstRunDone(s, p);
     sandbox.admin.setWebhook({ url, secret: SECRET });
 
     review(s, "/agent Also add a line for the reviewers.", sandbox.users.outsider);
     const asked = review(s, "/agent Also add a line for the reviewers.");
     await sandbox.admin.flushWebhooks();
-    await waitFor(() => replies(s).length === 1, 60_000, "the reply to the follow-up");
-    expect(replies(s)[0]?.body).toContain(followUpMarker(s.taskId, asked.id));
-    expect(await commits(s)).toBe(before + 1);
+    await waitFor(() => f.replies(s).length === 1, 60_000, "the reply to the follow-up");
+    expect(f.replies(s)[0]?.body).toContain(followUpMarker(s.taskId, asked.id));
+    expect(await f.commits(s)).toBe(before + 1);
     await sandbox.admin.flushWebhooks();
     // The outsider's comment, the reviewer's and the runner's own reply: each accepted, one acted on.
     expect(sandbox.admin.deliveries().filter((d) => d.event === "issue_comment" && d.repository === `acme/${s.target}`).map((d) => d.status)).toEqual([202, 202, 202]);
-    expect(await queued(p, "event")).toBe(1);
-    expect(await queued(p, "poll")).toBe(0);
+    expect(await FollowUpFixture.queued(p, "event")).toBe(1);
+    expect(await FollowUpFixture.queued(p, "poll")).toBe(0);
     await sleep(1_500);
-    expect(tasksDone(p)).toBe(2);
-    expectInvariants(s);
+    expect(FollowUpFixture.tasksDone(p)).toBe(2);
+    f.expectInvariants(s);
   });
 
   it("runs a follow-up that both a webhook delivery and a poll see exactly once", async () => {
-    const s = await seed("both");
+    const s = await f.seed("both");
     pipeline = await startPipeline({
       sandbox,
       env: { ...s.env, GITHUB_WEBHOOK_SECRET: SECRET, WEBHOOK_PORT: "0", POLL_INTERVAL_SECONDS: "1", WEBHOOK_POLL_INTERVAL_SECONDS: "1" },
@@ -180,28 +138,28 @@ describe("follow-ups on the task's pull request", () => {
     const url = p.poller?.webhooks?.url;
     if (url === undefined) throw new Error("the poller runs no webhook receiver");
     sandbox.admin.setWebhook({ url, secret: SECRET });
-    const before = await firstRunDone(s, p);
+    const before = await f.firstRunDone(s, p);
 
     review(s, "/agent Rename the heading.");
-    await waitFor(() => replies(s).length === 1, 60_000, "the reply to the follow-up");
+    await waitFor(() => f.replies(s).length === 1, 60_000, "the reply to the follow-up");
     await sandbox.admin.flushWebhooks();
     await sleep(3_000);
     queue = new Queue("tasks", { connection: p.redis.duplicate(), prefix: p.prefix });
     expect(await queue.getJob(`${s.taskId}#2`)).toBeDefined();
     expect(await queue.getJob(`${s.taskId}#3`)).toBeUndefined();
-    expect(tasksDone(p)).toBe(2);
-    expect(await commits(s)).toBe(before + 1);
-    expect(replies(s)).toHaveLength(1);
-    expect((await queued(p, "event")) + (await queued(p, "poll"))).toBe(1);
-    expectInvariants(s);
+    expect(FollowUpFixture.tasksDone(p)).toBe(2);
+    expect(await f.commits(s)).toBe(before + 1);
+    expect(f.replies(s)).toHaveLength(1);
+    expect((await FollowUpFixture.queued(p, "event")) + (await FollowUpFixture.queued(p, "poll"))).toBe(1);
+    f.expectInvariants(s);
   });
 
   it("runs a follow-up posted while the task's previous run is still working after that run, on the same PR", async () => {
-    const s = await seed("busy");
+    const s = await f.seed("busy");
     const handler = new GatedTrace();
     pipeline = await startPipeline({ sandbox, env: s.env, workerOverrides: { handler } });
     const p = pipeline;
-    const before = await firstRunDone(s, p);
+    const before = await f.firstRunDone(s, p);
 
     review(s, "/agent [slow] First, restructure the file.");
     await waitFor(() => handler.active === 1, 60_000, "the first follow-up's run working");
@@ -211,29 +169,29 @@ describe("follow-ups on the task's pull request", () => {
     expect(handler.instructions).toHaveLength(2);
     handler.open();
 
-    await waitFor(() => replies(s).length === 2, 60_000, "a reply to each follow-up");
+    await waitFor(() => f.replies(s).length === 2, 60_000, "a reply to each follow-up");
     expect(handler.maxActive).toBe(1);
     expect(handler.instructions.slice(1)).toEqual(["[slow] First, restructure the file.", "Then add a summary."]);
-    expect(await commits(s)).toBe(before + 2);
-    expect(replies(s).every((c) => c.body.includes("Pushed"))).toBe(true);
-    expectInvariants(s);
+    expect(await f.commits(s)).toBe(before + 2);
+    expect(f.replies(s).every((c) => c.body.includes("Pushed"))).toBe(true);
+    f.expectInvariants(s);
   });
 
   it("opens nothing and pushes nothing for a follow-up on a PR that was closed, and says so once", async () => {
-    const s = await seed("closed");
+    const s = await f.seed("closed");
     pipeline = await startPipeline({ sandbox, env: s.env });
     const p = pipeline;
-    const before = await firstRunDone(s, p);
-    sandbox.admin.closePull("acme", s.target, thePull(s).number);
+    const before = await f.firstRunDone(s, p);
+    sandbox.admin.closePull("acme", s.target, f.thePull(s).number);
 
     review(s, "/agent One more thing.");
-    await waitFor(() => replies(s).length === 1, 60_000, "the reply on the closed PR");
-    expect(replies(s)[0]?.body).toContain("is closed");
+    await waitFor(() => f.replies(s).length === 1, 60_000, "the reply on the closed PR");
+    expect(f.replies(s)[0]?.body).toContain("is closed");
     await sleep(2_500);
-    expect(replies(s)).toHaveLength(1);
-    expect(tasksDone(p)).toBe(1);
-    expect(await commits(s)).toBe(before);
-    expect(thePull(s).state).toBe("closed");
-    expectInvariants(s);
+    expect(f.replies(s)).toHaveLength(1);
+    expect(FollowUpFixture.tasksDone(p)).toBe(1);
+    expect(await f.commits(s)).toBe(before);
+    expect(f.thePull(s).state).toBe("closed");
+    f.expectInvariants(s);
   });
 });

@@ -55,8 +55,9 @@ else
   say "redis: unreachable"
 fi
 
-# 5. Outlive the task: a daemon in a session of its own, beating into the tree.
-setsid bash -c 'while :; do date +%s%N > /workspace/heartbeat 2>/dev/null || date +%s%N > heartbeat; sleep 0.2; done' "$PROBE_MARKER" </dev/null >/dev/null 2>&1 &
+# 5. Outlive the task: a daemon in a session of its own, beating into the tree. Each beat is
+# written whole (a temporary file renamed over the last): killed mid-beat, it leaves the last one.
+setsid bash -c 'cd /workspace 2>/dev/null; while :; do date +%s%N > .heartbeat.tmp && mv -f .heartbeat.tmp heartbeat; sleep 0.2; done' "$PROBE_MARKER" </dev/null >/dev/null 2>&1 &
 sleep 0.5
 say "daemon: started"
 echo "hostile agent done"

@@ -15,7 +15,7 @@ import type { GitHubClient, GitHubTokenSource } from "@agent-runner/core";
 import { NodegitWorkspaceFactory } from "@agent-runner/git";
 import { createTaskHandler } from "./change/create-task-handler.js";
 import type { TaskHandler } from "./change/task-handler.js";
-import { RunnerIdentity } from "./attempt/runner-identity.js";
+import { RunnerIdentity } from "@agent-runner/core";
 import type { JobMetricsSink, WorkerDeps } from "./attempt/worker-deps.js";
 import { processTask } from "./process-task.js";
 import { RepoInfoCache } from "./repo-info-cache.js";

@@ -7,7 +7,6 @@ export { WORKER_METRICS } from "./worker-metrics.js";
 // leaves on GitHub, so system tests can audit what it wrote.
 export { TraceTaskHandler } from "./change/trace-task-handler.js";
 export type { ChangeResult, ChangeTask, ChangeWorkspace, TaskHandler } from "./change/task-handler.js";
-export { doneMarker, failedMarker, taskIdInBody } from "./report/markers.js";
 export { taskIdTrailer } from "./attempt/change-task.js";
 export { createAgentSandbox } from "./sandbox/create-agent-sandbox.js";
 export { measureSandboxStartup, type SandboxStartupCost } from "./sandbox/measure-startup.js";

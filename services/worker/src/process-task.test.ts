@@ -24,7 +24,7 @@ import {
 } from "@agent-runner/core/testing";
 import { TraceTaskHandler } from "./change/trace-task-handler.js";
 import type { TaskHandler } from "./change/task-handler.js";
-import { RunnerIdentity } from "./attempt/runner-identity.js";
+import { RunnerIdentity } from "@agent-runner/core";
 import { RecordingMetrics } from "./attempt/test-support/recording-metrics.js";
 import type { WorkerDeps } from "./attempt/worker-deps.js";
 import { processTask } from "./process-task.js";

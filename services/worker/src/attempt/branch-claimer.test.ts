@@ -4,9 +4,9 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BranchConflictError, type GitWorkspace, type PullRequest } from "@agent-runner/core";
 import { FakeGitHubClient, FakeGitWorkspaceFactory, FakeRemote, MemoryPushLedger } from "@agent-runner/core/testing";
-import { correlationComment } from "../report/markers.js";
+import { correlationComment } from "@agent-runner/core";
 import { BranchClaimer, judgeBranch, type BranchEvidence } from "./branch-claimer.js";
-import { RunnerIdentity } from "./runner-identity.js";
+import { RunnerIdentity } from "@agent-runner/core";
 
 const runner = new RunnerIdentity("agent-runner-bot");
 const TARGET = { owner: "acme", repo: "target" };

@@ -8,7 +8,7 @@ import {
   type PushLedger,
   type RepoRef,
 } from "@agent-runner/core";
-import type { RunnerIdentity } from "./runner-identity.js";
+import type { RunnerIdentity } from "@agent-runner/core";
 
 /** A branch this task may work on: free, or already its own (with its PR, if one exists). */
 export interface ClaimedBranch {

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { GitHubApiError, NoChangesError, RepoNotFoundError, type PullRequest } from "@agent-runner/core";
 import { FakeGitHubClient } from "@agent-runner/core/testing";
-import { doneMarker, failedMarker } from "../report/markers.js";
+import { doneMarker, failedMarker } from "@agent-runner/core";
 import { DispatchReporter } from "./dispatch-reporter.js";
-import { RunnerIdentity } from "./runner-identity.js";
+import { RunnerIdentity } from "@agent-runner/core";
 
 const DISPATCH = { owner: "acme", repo: "dispatch" };
 

@@ -1,7 +1,7 @@
 import { NoChangesError, doneReport, type GitHubClient, type PullRequest, type RepoRef } from "@agent-runner/core";
-import { doneMarker, failedMarker } from "../report/markers.js";
+import { doneMarker, failedMarker } from "@agent-runner/core";
 import { failureComment, incompleteComment, noChangeComment } from "../report/pull-request-content.js";
-import type { RunnerIdentity } from "./runner-identity.js";
+import type { RunnerIdentity } from "@agent-runner/core";
 
 export type PullState = "opened" | "updated" | "merged" | "closed";
 

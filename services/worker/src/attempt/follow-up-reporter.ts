@@ -8,7 +8,7 @@ import {
   type PullRequest,
   type RepoRef,
 } from "@agent-runner/core";
-import type { RunnerIdentity } from "./runner-identity.js";
+import type { RunnerIdentity } from "@agent-runner/core";
 
 /**
  * The one reply to a follow-up comment, on the task's PR: what the run did,

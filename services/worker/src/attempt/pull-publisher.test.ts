@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { FakeGitHubClient } from "@agent-runner/core/testing";
-import { correlationComment } from "../report/markers.js";
+import { correlationComment } from "@agent-runner/core";
 import { PullPublisher } from "./pull-publisher.js";
-import { RunnerIdentity } from "./runner-identity.js";
+import { RunnerIdentity } from "@agent-runner/core";
 import { StepObserver, type StepEvent } from "./step-observer.js";
 
 const TARGET = { owner: "acme", repo: "target" };

@@ -1,5 +1,5 @@
 import type { GitHubClient, PullRequest, RepoRef } from "@agent-runner/core";
-import type { RunnerIdentity } from "./runner-identity.js";
+import type { RunnerIdentity } from "@agent-runner/core";
 import type { StepObserver } from "./step-observer.js";
 
 export interface PullContent {

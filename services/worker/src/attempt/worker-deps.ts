@@ -2,7 +2,7 @@ import type { CancellationLedger, GitHubClient, GitWorkspaceFactory, PushLedger,
 import type { Logger } from "@agent-runner/runtime";
 import type { TaskHandler } from "../change/task-handler.js";
 import type { RepoInfoCache } from "../repo-info-cache.js";
-import type { RunnerIdentity } from "./runner-identity.js";
+import type { RunnerIdentity } from "@agent-runner/core";
 import type { TaskMetricsSink } from "./step-observer.js";
 
 export interface WorkerSettings {

@@ -1,4 +1,4 @@
-import { correlationComment } from "../report/markers.js";
+import { correlationComment } from "@agent-runner/core";
 import { markdownFence as fence } from "./markdown-fence.js";
 import { writeTreeFile } from "./no-follow-write.js";
 import type { ChangeTask } from "./task-handler.js";

@@ -1,5 +1,5 @@
 import type { ChangeTask } from "../change/task-handler.js";
-import { correlationComment, failedMarker } from "./markers.js";
+import { correlationComment, failedMarker } from "@agent-runner/core";
 
 const MAX_TITLE = 256;
 

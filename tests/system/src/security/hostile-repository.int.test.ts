@@ -6,7 +6,8 @@ import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
 import { formatA, waitFor } from "@agent-runner/test-kit";
-import { doneMarker, taskIdInBody, taskIdTrailer } from "@agent-runner/worker";
+import { doneMarker, taskIdInBody } from "@agent-runner/core";
+import { taskIdTrailer } from "@agent-runner/worker";
 import { startPipeline, type Pipeline } from "../test-support/pipeline.js";
 
 const run = promisify(execFile);

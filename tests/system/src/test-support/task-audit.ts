@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { Sandbox } from "@agent-runner/github-sandbox";
-import { doneMarker, failedMarker, taskIdInBody, taskIdTrailer } from "@agent-runner/worker";
+import { doneMarker, failedMarker, taskIdInBody } from "@agent-runner/core";
+import { taskIdTrailer } from "@agent-runner/worker";
 
 const run = promisify(execFile);
 

@@ -31,6 +31,12 @@ export default tseslint.config(
     },
   },
   {
+    // No production file over 400 lines (tests, harnesses and the bench are not production).
+    files: ["services/*/src/**/*.ts", "packages/*/src/**/*.ts"],
+    ignores: ["**/*.test.ts", "**/test-support/**", "**/testing/**", "packages/test-kit/**"],
+    rules: { "max-lines": ["error", { max: 400 }] },
+  },
+  {
     // Tests poke at loosely typed JSON (API bodies, logs); the safety rules stay on.
     files: ["**/*.test.ts", "**/test-support/**/*.ts"],
     rules: {

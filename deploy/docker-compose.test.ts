@@ -140,6 +140,18 @@ describe("docker-compose.yml", () => {
     expect(Object.keys(compose.volumes ?? {})).toContain(dataVolume!.split(":")[0]);
   });
 
+  it("makes every Redis client authenticate with REDIS_PASSWORD from .env, which the poller and workers read from it too", () => {
+    const command = services.redis?.command;
+    const words = Array.isArray(command) ? command.map(String) : String(command ?? "").split(/\s+/);
+    // Required: compose refuses to start without it rather than run an open Redis.
+    expect(words[words.indexOf("--requirepass") + 1]).toMatch(/^\$\{REDIS_PASSWORD:\?/);
+    expect(environmentOf(services.redis).REDISCLI_AUTH).toMatch(/^\$\{REDIS_PASSWORD:\?/);
+    for (const name of ["poller", "worker"]) {
+      expect([services[name]?.env_file].flat(), name).toContain(".env");
+      expect(environmentOf(services[name]).REDIS_PASSWORD, `${name} reads REDIS_PASSWORD from .env, not from here`).toBeUndefined();
+    }
+  });
+
   it("health-checks redis with redis-cli and poller and worker with node, both present in their images", () => {
     const redisCheck = healthcheckCommand(services.redis);
     expect(redisCheck[0]).toMatch(/^CMD(-SHELL)?$/);
@@ -243,6 +255,7 @@ describe("docker-compose.yml", () => {
       const env = readFileSync(repoPath(".env.example"), "utf8")
         .replace(/^GITHUB_TOKEN=$/m, "GITHUB_TOKEN=test-token")
         .replace(/^DISPATCH_REPO=$/m, "DISPATCH_REPO=octo/dispatch")
+        .replace(/^REDIS_PASSWORD=$/m, "REDIS_PASSWORD=test-redis-password")
         .replace(/^GRAFANA_ADMIN_PASSWORD=$/m, "GRAFANA_ADMIN_PASSWORD=test-password");
       writeFileSync(path.join(dir, ".env"), env);
 

@@ -85,9 +85,9 @@ describe(".env.example", () => {
     }
   });
 
-  it("leaves GITHUB_TOKEN and DISPATCH_REPO to be filled in, and every other service variable at its default", () => {
+  it("leaves GITHUB_TOKEN, DISPATCH_REPO and REDIS_PASSWORD to be filled in, and every other service variable at its default", () => {
     const uncommented = forServices.filter((variable) => !variable.commented);
-    expect(uncommented.map((variable) => variable.name).sort()).toEqual(["DISPATCH_REPO", "GITHUB_TOKEN"]);
+    expect(uncommented.map((variable) => variable.name).sort()).toEqual(["DISPATCH_REPO", "GITHUB_TOKEN", "REDIS_PASSWORD"]);
     for (const variable of uncommented) expect(variable.value, variable.name).toBe("");
   });
 

@@ -1,8 +1,3 @@
-import { Octokit } from "@octokit/rest";
-import { retry } from "@octokit/plugin-retry";
-import { throttling } from "@octokit/plugin-throttling";
-import Bottleneck from "bottleneck";
-import type { Logger } from "pino";
 import { GitHubApiError } from "@agent-runner/core";
 import { scrubText } from "@agent-runner/core";
 import type { RepoRef } from "@agent-runner/core";
@@ -22,41 +17,21 @@ import type {
   PullRequest,
   RepoLookup,
 } from "@agent-runner/core";
-import type { GitHubRequestObserver, GitHubTokenSource, WriteBudget } from "@agent-runner/core";
-import { currentSecrets, type Secrets } from "@agent-runner/core";
-import { tokenSourceAuth } from "./token-source-auth.js";
+import { currentSecrets } from "@agent-runner/core";
 import { toDispatchIssue } from "./api-issue.js";
-import { isPullAlreadyExists, numberHeader, stringHeader, toGitHubApiError } from "./http-answers.js";
+import { isPullAlreadyExists, toGitHubApiError } from "./http-answers.js";
+import { createOctokit, type OctokitClient } from "./octokit-factory.js";
+import type { OctokitGitHubClientOptions } from "./octokit-client-options.js";
+import { issueNumberOf, newestFirst, pullNumberOf, toComment, toPull } from "./api-shapes.js";
 
-export interface OctokitGitHubClientOptions {
-  /** A fixed token; ignored when `tokenSource` is given. */
-  readonly token: string;
-  /** Where tokens come from when they change at run time (a GitHub App's installation tokens). */
-  readonly tokenSource?: GitHubTokenSource;
-  /** Further secrets scrubbed from what the client publishes (installation tokens, as they are minted). */
-  readonly secrets?: Secrets;
-  readonly baseUrl: string;
-  readonly logger: Logger;
-  readonly userAgent?: string;
-  readonly observer?: GitHubRequestObserver;
-  readonly writeBudget?: WriteBudget;
-  /** Base of the retry back-off (1 s on GitHub; tests shrink it). */
-  readonly retryBaseMs?: number;
-  /** Longest rate-limit wait served inside a request; longer ones fail to the job's back-off. */
-  readonly maxInlineRateLimitWaitSeconds?: number;
-  /** Injected for tests (Probot style); defaults to global fetch. */
-  readonly fetch?: typeof fetch;
-}
+export type { OctokitGitHubClientOptions } from "./octokit-client-options.js";
 
-const ThrottledOctokit = Octokit.plugin(retry, throttling);
-type Client = InstanceType<typeof ThrottledOctokit>;
-const WRITE_METHODS = new Set(["POST", "PATCH", "PUT", "DELETE"]);
 /** A repository-wide comment listing reads at most this many pages (the newest comments). */
 const MAX_COMMENT_PAGES = 5;
 
 /** The Octokit adapter of the GitHubClient port. */
 export class OctokitGitHubClient implements GitHubClient {
-  private readonly octokit: Client;
+  private readonly octokit: OctokitClient;
 
   constructor(private readonly options: OctokitGitHubClientOptions) {
     this.octokit = createOctokit(options);
@@ -356,144 +331,4 @@ export class OctokitGitHubClient implements GitHubClient {
       throw toGitHubApiError(route, error);
     }
   }
-}
-
-function createOctokit(options: OctokitGitHubClientOptions): Client {
-  const log = options.logger;
-  const maxWait = options.maxInlineRateLimitWaitSeconds ?? 120;
-  const octokit = new ThrottledOctokit({
-    ...(options.tokenSource === undefined
-      ? { auth: options.token }
-      : { authStrategy: () => tokenSourceAuth(options.tokenSource as GitHubTokenSource) }),
-    baseUrl: options.baseUrl,
-    userAgent: options.userAgent ?? "agent-runner",
-    request: options.fetch === undefined ? {} : { fetch: options.fetch },
-    log: {
-      debug: () => undefined,
-      info: () => undefined,
-      warn: (message: string) => log.warn({ source: "octokit" }, message),
-      // Octokit logs every non-2xx answer (304s included) as an error; our code
-      // decides what a failure means and logs it with context.
-      error: (message: string) => log.debug({ source: "octokit" }, message),
-    },
-    retry: {
-      retries: 3,
-      retryAfterBaseValue: options.retryBaseMs ?? 1000,
-      // 429 is a rate limit: the throttling plugin waits for its reset. Left to
-      // plugin-retry it would be retried within milliseconds, ignoring the reset.
-      doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
-    },
-    throttle: {
-      id: "agent-runner",
-      retryAfterBaseValue: 1000,
-      fallbackSecondaryRateRetryAfter: 60,
-      // The fleet-wide WriteBudget spaces writes; the plugin's own per-process
-      // one-write-per-second group would only double-count.
-      write: new Bottleneck.Group({ maxConcurrent: 10, minTime: 0 }),
-      // Likewise its one-every-3-s group for writes that notify (PRs, comments): it
-      // capped each process at 20 such writes a minute, ~10 tasks/min (bench/README.md).
-      notifications: new Bottleneck.Group({ maxConcurrent: 10, minTime: 0 }),
-      onRateLimit: (retryAfter: number, request: { method: string; url: string }, _o: unknown, retryCount: number) => {
-        const wait = retryCount < 2 && retryAfter <= maxWait;
-        log.warn({ retryAfter, method: request.method, route: request.url, wait }, "GitHub primary rate limit hit");
-        return wait;
-      },
-      onSecondaryRateLimit: (
-        retryAfter: number,
-        request: { method: string; url: string },
-        _o: unknown,
-        retryCount: number,
-      ) => {
-        const wait = retryCount < 2 && retryAfter <= maxWait;
-        log.warn({ retryAfter, method: request.method, route: request.url, wait }, "GitHub secondary rate limit hit");
-        return wait;
-      },
-    },
-  });
-  installHooks(octokit, options);
-  return octokit;
-}
-
-function installHooks(octokit: Client, options: OctokitGitHubClientOptions): void {
-  const { observer, writeBudget } = options;
-  octokit.hook.wrap("request", async (request, endpoint) => {
-    const method = endpoint.method.toUpperCase();
-    if (writeBudget !== undefined && WRITE_METHODS.has(method)) await writeBudget.acquire();
-    const started = performance.now();
-    const report = (status: number, headers: Record<string, unknown> | undefined): void => {
-      observer?.onResponse({
-        method,
-        route: endpoint.url,
-        status,
-        rateLimitRemaining: numberHeader(headers, "x-ratelimit-remaining"),
-        rateLimitLimit: numberHeader(headers, "x-ratelimit-limit"),
-        rateLimitResource: stringHeader(headers, "x-ratelimit-resource"),
-        durationSeconds: (performance.now() - started) / 1000,
-      });
-    };
-    try {
-      const response = await request(endpoint);
-      report(response.status, response.headers);
-      return response;
-    } catch (error) {
-      const e = error as { status?: number; response?: { headers?: Record<string, unknown> } };
-      report(typeof e.status === "number" ? e.status : 0, e.response?.headers);
-      throw error;
-    }
-  });
-}
-
-function toComment(c: { id: number; body?: string; user: { login: string } | null; html_url: string; author_association?: string }): IssueComment {
-  return { id: c.id, body: c.body ?? "", authorLogin: c.user?.login, htmlUrl: c.html_url, authorAssociation: c.author_association };
-}
-
-/** The issue number at the end of a comment's `issue_url` (`…/issues/<n>`). */
-/** The query of a repository-wide comment listing, most recently updated first, 100 a page. */
-function newestFirst(repo: RepoRef, since: string | undefined) {
-  return {
-    owner: repo.owner,
-    repo: repo.repo,
-    sort: "updated" as const,
-    direction: "desc" as const,
-    ...(since === undefined ? {} : { since }),
-    per_page: 100,
-  };
-}
-
-function issueNumberOf(issueUrl: string): number | undefined {
-  const match = /\/issues\/(\d+)$/.exec(issueUrl);
-  const n = match?.[1] === undefined ? Number.NaN : Number(match[1]);
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
-}
-
-/** The PR number at the end of a review comment's `pull_request_url` (`…/pulls/<n>`). */
-function pullNumberOf(pullUrl: string): number | undefined {
-  const match = /\/pulls\/(\d+)$/.exec(pullUrl);
-  const n = match?.[1] === undefined ? Number.NaN : Number(match[1]);
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
-}
-
-function toPull(p: {
-  number: number;
-  html_url: string;
-  state: string;
-  merged_at: string | null;
-  title: string;
-  body: string | null;
-  head: { ref: string; sha: string };
-  user: { login: string } | null;
-  draft?: boolean;
-}): PullRequest {
-  return {
-    number: p.number,
-    htmlUrl: p.html_url,
-    state: p.state === "open" ? "open" : "closed",
-    merged: p.merged_at !== null,
-    title: p.title,
-    body: p.body,
-    headRef: p.head.ref,
-    headSha: p.head.sha,
-    authorLogin: p.user?.login,
-    draft: p.draft === true,
-  };
 }

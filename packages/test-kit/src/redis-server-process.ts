@@ -12,6 +12,8 @@ export interface RedisServerOptions {
   /** AOF with `appendfsync everysec`, so a restart keeps the queue. */
   readonly appendOnly?: boolean;
   readonly maxmemoryPolicy?: string;
+  /** `requirepass`: every client must AUTH (then `url` carries the password and `address` does not). */
+  readonly password?: string;
 }
 
 /**
@@ -43,6 +45,11 @@ export class RedisServerProcess {
   }
 
   get url(): string {
+    return this.options.password === undefined ? this.address : `redis://:${encodeURIComponent(this.options.password)}@127.0.0.1:${this.port}`;
+  }
+
+  /** The server's URL without credentials. */
+  get address(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
@@ -63,6 +70,7 @@ export class RedisServerProcess {
       "--appendonly", this.options.appendOnly === true ? "yes" : "no",
       "--appendfsync", "everysec",
       ...(this.options.maxmemoryPolicy === undefined ? [] : ["--maxmemory-policy", this.options.maxmemoryPolicy]),
+      ...(this.options.password === undefined ? [] : ["--requirepass", this.options.password]),
     ];
     const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;

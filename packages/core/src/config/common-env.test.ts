@@ -65,3 +65,16 @@ describe("the runner's GitHub identity", () => {
     expect(text).not.toContain("MIIEvQ");
   });
 });
+
+describe("Redis's password", () => {
+  it("is read from REDIS_PASSWORD, apart from the URL", () => {
+    const config = loadConfig(schema, { ...DISPATCH, GITHUB_TOKEN: TOKEN, REDIS_URL: "redis://redis:6379", REDIS_PASSWORD: "s3cret" });
+    expect(config.redisPassword).toBe("s3cret");
+    expect(config.redisUrl).toBe("redis://redis:6379");
+  });
+
+  it("is absent when REDIS_PASSWORD is unset or empty (compose passes an unset variable as empty)", () => {
+    expect(loadConfig(schema, { ...DISPATCH, GITHUB_TOKEN: TOKEN }).redisPassword).toBeUndefined();
+    expect(loadConfig(schema, { ...DISPATCH, GITHUB_TOKEN: TOKEN, REDIS_PASSWORD: "" }).redisPassword).toBeUndefined();
+  });
+});

@@ -20,6 +20,7 @@ export const commonEnvShape = {
     .regex(/^(rediss?|redis\+cluster):\/\//, "must start with redis://, rediss:// or redis+cluster://")
     .default("redis://127.0.0.1:6379"),
   REDIS_CLUSTER_NODES: commaList(),
+  REDIS_PASSWORD: z.string().optional(),
   QUEUE_PREFIX: z
     .string()
     .regex(/^\{[A-Za-z0-9_-]+\}$|^[A-Za-z0-9_{}-]+$/, "must be letters, digits, '-', '_' (optionally in {braces})")
@@ -63,6 +64,11 @@ export function commonSettings(env: CommonEnv, service: ServiceName, ctx: z.Refi
     dispatchRepo: env.DISPATCH_REPO,
     redisUrl: env.REDIS_URL,
     redisClusterNodes: env.REDIS_CLUSTER_NODES,
+    /**
+     * Redis AUTH, when REDIS_URL carries none (a password in the URL wins). A secret:
+     * scrubbed from logs and dropped from the environment like the token.
+     */
+    redisPassword: env.REDIS_PASSWORD === undefined || env.REDIS_PASSWORD === "" ? undefined : env.REDIS_PASSWORD,
     queuePrefix: env.QUEUE_PREFIX,
     processedLabel: env.PROCESSED_LABEL,
     allowedTargetRepos:

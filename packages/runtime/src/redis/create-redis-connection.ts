@@ -9,6 +9,8 @@ export interface RedisConnectionOptions {
   readonly clusterNodes?: readonly string[];
   readonly logger?: Logger;
   readonly connectionName?: string;
+  /** Redis AUTH for a URL that carries no password (REDIS_PASSWORD); the URL's own wins. */
+  readonly password?: string | undefined;
 }
 
 /**
@@ -21,6 +23,8 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     connectionName: options.connectionName,
+    // ioredis fills an option from the URL first: this applies only where the URL has none.
+    ...(options.password === undefined ? {} : { password: options.password }),
     retryStrategy: (attempt) => {
       const delay = Math.min(200 * 2 ** Math.min(attempt, 5), 5000);
       if (attempt === 1 || attempt % 10 === 0) {
@@ -32,7 +36,7 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
   const cluster = clusterTarget(options);
   if (cluster !== undefined) {
     return new Cluster(cluster.seeds, {
-      redisOptions: { ...base, username: cluster.username, password: cluster.password },
+      redisOptions: { ...base, username: cluster.username, password: cluster.password ?? options.password },
       clusterRetryStrategy: base.retryStrategy,
       enableReadyCheck: true,
     });
@@ -52,13 +56,9 @@ interface ClusterTarget {
  * parse because of the list of hosts).
  */
 export function clusterTarget(options: Pick<RedisConnectionOptions, "url" | "clusterNodes">): ClusterTarget | undefined {
-  const match = /^redis(?:s|\+cluster)?:\/\/(?:([^@/]*)@)?([^/?#]+)/.exec(options.url);
+  const match = URL_PARTS.exec(options.url);
   const isClusterUrl = options.url.startsWith("redis+cluster://");
-  const [user, pass] = (match?.[1] ?? "").split(":");
-  const credentials = {
-    username: user === undefined || user === "" ? undefined : decodeURIComponent(user),
-    password: pass === undefined || pass === "" ? undefined : decodeURIComponent(pass),
-  };
+  const credentials = redisUrlCredentials(options.url);
   const fromUrl = isClusterUrl ? (match?.[2]?.split(",") ?? []) : [];
   const list = (options.clusterNodes ?? []).length > 0 ? [...(options.clusterNodes ?? [])] : fromUrl;
   if (list.length === 0) return undefined;
@@ -67,6 +67,26 @@ export function clusterTarget(options: Pick<RedisConnectionOptions, "url" | "clu
     return { host: host === undefined || host === "" ? "127.0.0.1" : host, port: Number(port ?? 6379) };
   });
   return { seeds, ...credentials };
+}
+
+const URL_PARTS = /^redis(?:s|\+cluster)?:\/\/(?:([^@/]*)@)?([^/?#]+)/;
+
+/** The user and password a Redis URL carries (`redis://user:pass@host`, any of its schemes): secrets to scrub. */
+export function redisUrlCredentials(url: string): { username: string | undefined; password: string | undefined } {
+  const [user, pass] = (URL_PARTS.exec(url)?.[1] ?? "").split(":");
+  return {
+    username: user === undefined || user === "" ? undefined : decoded(user),
+    password: pass === undefined || pass === "" ? undefined : decoded(pass),
+  };
+}
+
+/** A malformed escape (`%zz`) is taken as written rather than failing the service's start. */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** The `maxmemory-policy` BullMQ needs is noeviction; anything else can silently drop jobs. */

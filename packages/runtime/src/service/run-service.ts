@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, scrubText, type CommonConfig, type DeepReadonly, type ServiceName } from "@agent-runner/core";
 import type { z } from "zod";
 import { createLogger, type Logger } from "../logging/create-logger.js";
+import { redisUrlCredentials } from "../redis/create-redis-connection.js";
 
 export interface RunningService {
   stop(): Promise<void>;
@@ -35,9 +36,12 @@ export function runService<Schema extends z.ZodType<CommonConfig>>(
   delete env["GITHUB_TOKEN"];
   delete env["GITHUB_WEBHOOK_SECRET"];
   delete env["GITHUB_APP_PRIVATE_KEY"];
-  // A service's own secrets (the poller's webhook secret) are scrubbed like the token.
+  delete env["REDIS_PASSWORD"];
+  // A service's own secrets (the poller's webhook secret) are scrubbed like the token, and so is Redis's password.
   const extra = (config as { extraSecrets?: readonly string[] }).extraSecrets ?? [];
-  const secrets = [config.githubToken, config.githubApp?.privateKey ?? "", ...extra].filter((s) => s !== "");
+  const secrets = [config.githubToken, config.githubApp?.privateKey ?? "", config.redisPassword ?? "", redisUrlCredentials(config.redisUrl).password ?? "", ...extra].filter(
+    (s) => s !== "",
+  );
   const log = createLogger({ level: config.logLevel, format: config.logFormat, service, secrets });
   start(config, log)
     .then((running) => handleSignals(service, running, log))
@@ -75,3 +79,4 @@ function handleSignals(service: ServiceName, running: RunningService, log: Logge
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
 }
+

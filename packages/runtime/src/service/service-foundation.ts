@@ -44,6 +44,7 @@ export function buildServiceFoundation(config: CommonConfig, log: Logger, overri
   const redis = createRedisConnection({
     url: config.redisUrl,
     clusterNodes: config.redisClusterNodes,
+    password: config.redisPassword,
     logger: log,
     connectionName: `agent-runner-${config.service}`,
   });

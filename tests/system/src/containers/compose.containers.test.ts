@@ -31,6 +31,7 @@ function requiredEnv(name: string): string {
 describe("docker compose, on images built here", () => {
   const docker = DockerApi.fromEnv();
   const boardPassword = randomBytes(12).toString("hex");
+  const redisPassword = randomBytes(12).toString("hex");
   const ports = { poller: 0, sandbox: 0, prometheus: 0, grafana: 0 };
   let project: ComposeProject;
   let admin: RemoteSandboxAdmin;
@@ -54,6 +55,7 @@ describe("docker compose, on images built here", () => {
         PROMETHEUS_HOST_PORT: String(ports.prometheus),
         GRAFANA_HOST_PORT: String(ports.grafana),
         GRAFANA_ADMIN_PASSWORD: randomBytes(12).toString("hex"),
+        REDIS_PASSWORD: redisPassword,
         BULL_BOARD_USERNAME: BOARD_USER,
         BULL_BOARD_PASSWORD: boardPassword,
         POLL_INTERVAL_SECONDS: "1",

@@ -1,6 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
 import { formatA, freePort, ProcessFleet, RedisServerProcess, uniquePrefix, waitFor, type ServiceProcess } from "@agent-runner/test-kit";
@@ -118,6 +120,41 @@ describe("services and an unavailable or misconfigured Redis", () => {
     await control[1]?.waitForLine((l) => l.msg === "poll finished", { timeoutMs: 30_000 });
     for (const service of control) {
       expect(service.lines.filter((l) => l["policy"] !== undefined), service.name).toEqual([]);
+    }
+  });
+
+  it("authenticates with REDIS_PASSWORD to a Redis that requires it, processes a task, and never logs the password", async () => {
+    await sandbox.admin.createRepo({ owner: "acme", name: "dispatch-auth" });
+    await sandbox.admin.createRepo({ owner: "acme", name: "target-auth" });
+    const password = randomBytes(12).toString("hex");
+    const guarded = await RedisServerProcess.start({ password });
+    redisServer = guarded;
+    // The control: the server really refuses a client that does not authenticate.
+    const anonymous = new Redis(guarded.address, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableReadyCheck: false });
+    anonymous.on("error", () => undefined);
+    try {
+      await anonymous.connect();
+      await expect(anonymous.set("redis-auth-probe", "1")).rejects.toThrow(/NOAUTH/);
+    } finally {
+      anonymous.disconnect();
+    }
+    const issue = sandbox.admin.createIssue("acme", "dispatch-auth", {
+      title: "guarded redis",
+      body: formatA("guarded-redis-1", "acme/target-auth"),
+      labels: ["copilot-agent"],
+    });
+    const active = await startFleet("dispatch-auth");
+    const env = { REDIS_URL: guarded.address, REDIS_PASSWORD: password, LOG_LEVEL: "debug" };
+    const services = [active.start("worker", env), active.start("poller", env)];
+    await waitFor(
+      () => sandbox.admin.getIssue("acme", "dispatch-auth", issue.number)?.labels.some((l) => l.name === "processed"),
+      90_000,
+      "the dispatched task processed",
+    );
+    expect(sandbox.admin.listPulls("acme", "target-auth")).toHaveLength(1);
+    for (const service of services) {
+      expect(service.lines.length, service.name).toBeGreaterThan(0);
+      expect(service.lines.filter((l) => JSON.stringify(l).includes(password)), service.name).toEqual([]);
     }
   });
 });

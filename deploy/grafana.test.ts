@@ -22,13 +22,20 @@ interface Panel {
 interface Variable {
   name: string;
   type: string;
+  current?: { text?: string | string[]; value?: string | string[] };
   query?: string | { query?: string };
   datasource?: Datasource;
   includeAll?: boolean;
   allValue?: string;
   multi?: boolean;
 }
+interface ImportInput {
+  name: string;
+  type: string;
+  pluginId?: string;
+}
 interface Dashboard {
+  __inputs?: ImportInput[];
   uid: string;
   title: string;
   schemaVersion: number;
@@ -119,6 +126,22 @@ describe("the agent-runner Grafana dashboard", () => {
     for (const name of ["namespace", "job"]) expect(variable(name)?.datasource, name).toEqual(CHOSEN_DATASOURCE);
     // ...and is bound to no data source uid of one installation, the provisioned one included.
     expect(dashboardText).not.toContain(datasources[0]!.uid);
+  });
+
+  it("asks for its Prometheus when imported (__inputs DS_PROMETHEUS), and makes the choice the `datasource` variable's default", () => {
+    expect(dashboard.__inputs).toEqual([expect.objectContaining({ name: "DS_PROMETHEUS", type: "datasource", pluginId: "prometheus" })]);
+    const declared = new Set((dashboard.__inputs ?? []).map((input) => input.name));
+    for (const [, name] of dashboardText.matchAll(/\$\{(DS_\w+)\}/g)) expect(declared, `\${${name}} is an import input`).toContain(name);
+    // What Grafana's import does with the answer: every "${DS_PROMETHEUS}" in any string becomes the chosen uid.
+    const chosenUid = "picked-at-import";
+    const imported = JSON.parse(dashboardText.replaceAll("${DS_PROMETHEUS}", chosenUid)) as Dashboard;
+    const datasourceVariable = imported.templating.list.find((candidate) => candidate.name === "datasource");
+    expect(datasourceVariable?.current).toMatchObject({ value: chosenUid });
+    // ...and only there: panels and the other variables keep following the variable, which the user may still change.
+    const { current: _current, ...restOfVariable } = datasourceVariable!;
+    const elsewhere = JSON.stringify({ ...imported, templating: { list: [restOfVariable, ...imported.templating.list.filter((v) => v.name !== "datasource")] } });
+    expect(elsewhere).not.toContain(chosenUid);
+    for (const panel of imported.panels.flatMap((p) => [p, ...(p.panels ?? [])]).filter((p) => p.type !== "row")) expect(panel.datasource, panel.title).toEqual(CHOSEN_DATASOURCE);
   });
 
   it("has namespace and job variables whose All also matches series without the label (compose has no namespace)", () => {

@@ -2,15 +2,17 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadConfig } from "@agent-runner/core";
-import { pollerConfigSchema, pollerEnvShape } from "@agent-runner/poller";
+import { WEBHOOK_PATH, pollerConfigSchema, pollerEnvShape } from "@agent-runner/poller";
+import { createLogger, createRegistry, startOpsServer, type OpsServerOptions } from "@agent-runner/runtime";
 import { workerConfigSchema, workerEnvShape } from "@agent-runner/worker";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { PROMETHEUS_RULE_PATH, renderPrometheusRule } from "./kubernetes/prometheus-rule.js";
+import { quantityBytes } from "./test-support/kubernetes-quantity.js";
 import { schemaViolations } from "./test-support/kubernetes-schemas.js";
 import { findKustomize, renderKustomization, type KubernetesObject } from "./test-support/kustomize.js";
 import { KNOWN_SERIES, seriesNamesIn } from "./test-support/metric-names.js";
-import { containerEnvironment, volumeAt, volumeHolding, type DeploymentObject } from "./test-support/pod-environment.js";
+import { containerEnvironment, volumeAt, volumeHolding, type Container, type DeploymentObject } from "./test-support/pod-environment.js";
 import { describeRun, repoPath, run, runs } from "./test-support/tools.js";
 
 const OVERLAYS_DIR = repoPath("deploy/kubernetes/overlays");
@@ -32,11 +34,17 @@ const WORKER_STOP_MARGIN_SECONDS = 30;
 /** The uid of the `node` user of the images (Dockerfile). */
 const NODE_UID = 1000;
 
-/** The credentials a service reads from a file, with what a stand-in file holds for the schema to accept it. */
+/** The GitHub credentials a service reads from a file, with what a stand-in file holds for the schema to accept it. */
 const CREDENTIAL_FILES: readonly (readonly [string, string])[] = [
   ["GITHUB_TOKEN_FILE", "stand-in-token\n"],
   ["GITHUB_APP_PRIVATE_KEY_FILE", "-----BEGIN PRIVATE KEY-----\nstand-in\n-----END PRIVATE KEY-----\n"],
 ];
+/** Every secret a service reads from a file: the credential, and the poller's webhook secret (components/webhook). */
+const SECRET_FILES: readonly (readonly [string, string])[] = [...CREDENTIAL_FILES, ["GITHUB_WEBHOOK_SECRET_FILE", "stand-in-webhook-secret-0123456789\n"]];
+/** The webhook receiver's port in components/webhook (README: 3002, next to the ops ports 3000 and 3001). */
+const WEBHOOK_PORT = 3002;
+/** What the kubelet keeps of a container's log by default (containerLogMaxSize 10Mi x containerLogMaxFiles 5). */
+const CONTAINER_LOG_BYTES = 50 * 2 ** 20;
 
 const scratch = mkdtempSync(path.join(tmpdir(), "agent-runner-kubernetes-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -64,8 +72,8 @@ function deploymentOf(objects: readonly KubernetesObject[], service: ServiceName
 
 /**
  * The environment a service's container gets, as its config schema reads it. An optional Secret
- * key is left out (the service must start without it); a credential file (the token, the App's
- * private key) must be on a mounted Secret, and points at a stand-in file here.
+ * key is left out (the service must start without it); a secret file (the token, the App's
+ * private key, the webhook secret) must be on a mounted Secret, and points at a stand-in file here.
  */
 function serviceEnvironment(objects: readonly KubernetesObject[], service: ServiceName) {
   const deployment = deploymentOf(objects, service);
@@ -78,7 +86,7 @@ function serviceEnvironment(objects: readonly KubernetesObject[], service: Servi
     if (source.kind === "value") env[name] = source.value;
     else expect(source.optional, `${service}: ${name} comes from a Secret key that must exist before the pods start`).toBe(true);
   }
-  for (const [name, standInContent] of CREDENTIAL_FILES) {
+  for (const [name, standInContent] of SECRET_FILES) {
     const file = env[name];
     if (file === undefined) continue;
     expect(volumeHolding(pod, container, file)?.secret, `${service}: ${name} ${file} is on a mounted Secret`).toBeDefined();
@@ -89,9 +97,41 @@ function serviceEnvironment(objects: readonly KubernetesObject[], service: Servi
   return { deployment, pod, container, variables, env };
 }
 
+/** The number of a container port given by number or by name (a probe's or a Service's targetPort). */
+function containerPortNumber(container: Container, port: string | number | undefined): number | undefined {
+  if (typeof port === "number") return port;
+  return container.ports?.find((candidate) => candidate.name === port)?.containerPort;
+}
+
+/** The container ports a Service sends traffic to, resolved against the pods of the Deployment it selects. */
+function serviceTargetPorts(service: ServiceObject, container: Container): (number | undefined)[] {
+  return service.spec.ports.map((port) => containerPortNumber(container, port.targetPort ?? port.port));
+}
+
+function serviceNamed(objects: readonly KubernetesObject[], name: string): ServiceObject | undefined {
+  return ofKind<ServiceObject>(objects, "Service").find((service) => service.metadata.name === name);
+}
+
+/** The paths of every probe of every container in the rendered overlays. */
+function probePaths(): string[] {
+  const paths = new Set<string>();
+  for (const overlay of OVERLAYS) {
+    for (const deployment of ofKind<DeploymentObject>(objectsOf(overlay), "Deployment")) {
+      for (const container of deployment.spec.template.spec.containers) {
+        for (const probe of [container.livenessProbe, container.readinessProbe, container.startupProbe]) {
+          const probePath = probe?.httpGet?.path;
+          expect(probePath, `${overlay}: ${container.name} has an HTTP probe of each kind`).toBeDefined();
+          paths.add(probePath!);
+        }
+      }
+    }
+  }
+  return [...paths];
+}
+
 describe("deploy/kubernetes", () => {
-  it("has the PAT and GitHub App overlays and the command-agent example, and finds a way to render them (kubectl kustomize)", () => {
-    expect(OVERLAYS).toEqual(expect.arrayContaining(["pat", "github-app", "pat-command-agent"]));
+  it("has the PAT and GitHub App overlays, the command-agent and webhook examples, and finds a way to render them (kubectl kustomize)", () => {
+    expect(OVERLAYS).toEqual(expect.arrayContaining(["pat", "github-app", "pat-command-agent", "pat-webhook"]));
     const tool = findKustomize();
     if ("missing" in tool) expect.fail(tool.missing);
   });
@@ -104,9 +144,28 @@ describe("deploy/kubernetes", () => {
     await expect(rendered).toMatchFileSnapshot(repoPath(PROMETHEUS_RULE_PATH));
   });
 
-  it("finds /healthz and /readyz, the paths its probes use, in the ops server every service runs", () => {
-    const opsServer = readFileSync(repoPath("packages/runtime/src/http/ops-server.ts"), "utf8");
-    for (const route of ["/healthz", "/readyz", "/metrics"]) expect(opsServer, route).toContain(`app.get("${route}"`);
+  it("probes only paths that the ops server every service runs answers (started here, asked over HTTP)", async () => {
+    const paths = probePaths();
+    expect(paths).toEqual(expect.arrayContaining(["/healthz", "/readyz"]));
+    // The Bull Board's queue is only read when someone opens the board: a stand-in that passes as BullMQ's will do.
+    const queue = { name: "tasks", metaValues: { version: "bullmq:5" } } as unknown as OpsServerOptions["queue"];
+    const server = await startOpsServer({
+      port: 0,
+      host: "127.0.0.1",
+      registry: createRegistry("poller"),
+      readiness: () => Promise.resolve({ ready: true, checks: {} }),
+      queue,
+      bullBoard: undefined,
+      logger: createLogger({ level: "silent", service: "poller", secrets: [] }),
+    });
+    try {
+      const status = async (route: string) => (await fetch(`http://127.0.0.1:${server.port}${route}`)).status;
+      // The control: a path the server does not serve is answered 404, so a probe path that was not would fail.
+      expect(await status("/no-such-probe")).toBe(404);
+      for (const route of paths) expect(await status(route), route).not.toBe(404);
+    } finally {
+      await server.close();
+    }
   });
 });
 
@@ -145,6 +204,7 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
     const { env, variables } = serviceEnvironment(objects, service);
     expect(variables.has("GITHUB_TOKEN"), `${service}: GITHUB_TOKEN`).toBe(false);
     expect(variables.has("GITHUB_APP_PRIVATE_KEY"), `${service}: GITHUB_APP_PRIVATE_KEY`).toBe(false);
+    expect(variables.has("GITHUB_WEBHOOK_SECRET"), `${service}: GITHUB_WEBHOOK_SECRET`).toBe(false);
     const files = CREDENTIAL_FILES.map(([name]) => name).filter((name) => env[name] !== undefined);
     expect(files, `${service}: exactly one credential file`).toHaveLength(1);
     expect(ofKind(objects, "Secret"), "a Secret in the manifests would put its value in git").toEqual([]);
@@ -189,6 +249,21 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
     expect(volumeAt(pod, container, "/tmp")?.emptyDir, "/tmp").toBeDefined();
     if (service === "worker") expect(volumeAt(pod, container, env["WORKSPACE_DIR"] ?? "")?.emptyDir, "WORKSPACE_DIR").toBeDefined();
     for (const volume of pod.volumes ?? []) expect(volume["hostPath"], volume.name).toBeUndefined();
+  });
+
+  it.each(Object.keys(SERVICES) as ServiceName[])("reserves the %s's ephemeral storage for its emptyDirs' sizeLimits and its log, and limits it to that", (service) => {
+    const { pod, container } = serviceEnvironment(objectsOf(overlay), service);
+    const volumes = (pod.volumes ?? []).map((volume) => volume.emptyDir).filter((emptyDir) => emptyDir !== undefined && emptyDir["medium"] !== "Memory");
+    expect(volumes.length, `${service}: disk-backed emptyDirs`).toBeGreaterThan(0);
+    const sizeLimits = volumes.map((emptyDir) => quantityBytes(emptyDir!["sizeLimit"] as string));
+    const needed = sizeLimits.reduce((sum, bytes) => sum + bytes, 0) + CONTAINER_LOG_BYTES;
+    const requested = quantityBytes(container.resources?.requests?.["ephemeral-storage"] ?? 0);
+    const limit = quantityBytes(container.resources?.limits?.["ephemeral-storage"] ?? 0);
+    // Requested in full, so the scheduler finds the disk and disk pressure evicts others first...
+    expect(requested, `${service}: the request covers every emptyDir's sizeLimit and the log`).toBeGreaterThanOrEqual(needed);
+    // ...and limited to the same, with at most 1Gi of slack: a volume past its sizeLimit is what evicts the pod.
+    expect(limit, `${service}: the limit`).toBe(requested);
+    expect(requested - needed, `${service}: room beyond the volumes and the log`).toBeLessThanOrEqual(2 ** 30);
   });
 
   it("pins every image to a release, and the PAT overlay to the images release-images.yml publishes", () => {
@@ -281,6 +356,84 @@ describe("the agent sandbox on Kubernetes", () => {
   });
 });
 
+describe("the poller's webhook receiver on Kubernetes (components/webhook)", () => {
+  const WEBHOOK_OVERLAY = "pat-webhook";
+  const OPS_SERVICE = "agent-runner-poller";
+  const WEBHOOK_SERVICE = "agent-runner-poller-webhook";
+  const poller = () => serviceEnvironment(objectsOf(WEBHOOK_OVERLAY), "poller");
+
+  it("is off unless an overlay adds the component: the pat overlay's poller has no webhook port, secret or Service", () => {
+    const objects = objectsOf("pat");
+    const { container, env } = serviceEnvironment(objects, "poller");
+    expect(loadConfig(pollerConfigSchema, env).webhook).toBeUndefined();
+    expect(container.ports?.map((port) => port.containerPort)).not.toContain(WEBHOOK_PORT);
+    expect(serviceNamed(objects, WEBHOOK_SERVICE)).toBeUndefined();
+  });
+
+  it("receives deliveries in the pat-webhook example: the poller accepts its rendered environment and listens where the webhook Service sends them", () => {
+    const { container, env } = poller();
+    const config = loadConfig(pollerConfigSchema, env);
+    expect(config.webhook?.port).toBe(WEBHOOK_PORT);
+    expect(containerPortNumber(container, "webhook"), "the container port named webhook").toBe(config.webhook?.port);
+    const service = serviceNamed(objectsOf(WEBHOOK_OVERLAY), WEBHOOK_SERVICE);
+    expect(service, WEBHOOK_SERVICE).toBeDefined();
+    expect(service!.spec.selector).toEqual(deploymentOf(objectsOf(WEBHOOK_OVERLAY), "poller").spec.selector.matchLabels);
+    expect(serviceTargetPorts(service!, container)).toEqual([config.webhook?.port]);
+  });
+
+  it("reads the webhook secret from a mounted Secret the poller cannot start without, never from a value", () => {
+    const { pod, container, variables } = poller();
+    const file = variables.get("GITHUB_WEBHOOK_SECRET_FILE");
+    expect(file?.kind).toBe("value");
+    const volume = volumeHolding(pod, container, file?.kind === "value" ? file.value : "");
+    expect(volume?.secret?.secretName).toBe("agent-runner-github-webhook");
+    expect(volume?.secret?.optional, "an optional Secret would start the poller with webhooks half-configured").not.toBe(true);
+    expect(variables.has("GITHUB_WEBHOOK_SECRET")).toBe(false);
+  });
+
+  it("keeps the ops Service (Bull Board, /metrics) off the webhook port, and the webhook Service on it alone", () => {
+    const objects = objectsOf(WEBHOOK_OVERLAY);
+    const { container } = poller();
+    const ops = serviceNamed(objects, OPS_SERVICE);
+    const webhook = serviceNamed(objects, WEBHOOK_SERVICE);
+    expect(serviceTargetPorts(ops!, container)).toEqual([SERVICES.poller.port]);
+    expect(serviceTargetPorts(webhook!, container)).toEqual([WEBHOOK_PORT]);
+    // Both select the poller's pods, so a port of one is not reachable through the other.
+    expect(webhook!.spec.ports.map((port) => port.port)).toEqual([WEBHOOK_PORT]);
+    expect(ops!.spec.ports.map((port) => port.port)).not.toContain(WEBHOOK_PORT);
+  });
+
+  it("routes its Ingress example over TLS, on the receiver's one path, to the webhook Service only", () => {
+    const ingresses = ofKind<IngressObject>(objectsOf(WEBHOOK_OVERLAY), "Ingress");
+    expect(ingresses).toHaveLength(1);
+    const { spec } = ingresses[0]!;
+    expect(spec.defaultBackend, "a default backend would route every other path too").toBeUndefined();
+    const tlsHosts = (spec.tls ?? []).flatMap((tls) => (tls.secretName === undefined ? [] : (tls.hosts ?? [])));
+    expect(spec.rules.length).toBeGreaterThan(0);
+    for (const rule of spec.rules) {
+      expect(tlsHosts, `TLS for ${rule.host}`).toContain(rule.host);
+      for (const route of rule.http.paths) {
+        expect(route).toMatchObject({ path: WEBHOOK_PATH, pathType: "Exact" });
+        expect(route.backend.service.name).toBe(WEBHOOK_SERVICE);
+        expect([WEBHOOK_PORT, "webhook"]).toContain(route.backend.service.port.number ?? route.backend.service.port.name);
+      }
+    }
+  });
+});
+
+type ServiceObject = KubernetesObject & {
+  spec: { selector: Record<string, string>; ports: { name?: string; port: number; targetPort?: string | number }[] };
+};
+type IngressObject = KubernetesObject & {
+  spec: {
+    defaultBackend?: unknown;
+    tls?: { hosts?: string[]; secretName?: string }[];
+    rules: {
+      host: string;
+      http: { paths: { path: string; pathType: string; backend: { service: { name: string; port: { number?: number; name?: string } } } }[] };
+    }[];
+  };
+};
 type ScaledObjectObject = KubernetesObject & {
   spec: {
     scaleTargetRef: { name: string };

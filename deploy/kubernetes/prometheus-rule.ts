@@ -6,7 +6,8 @@ export const PROMETHEUS_RULE_PATH = "deploy/kubernetes/components/monitoring/pro
 const HEADER = `# Generated from deploy/prometheus/alerts.yml: edit that file, then regenerate this one with
 #   pnpm exec vitest run --project unit deploy/kubernetes.test.ts -u
 # (deploy/kubernetes.test.ts fails while the two differ). The rules select on the \`service\` label
-# the services set themselves, so they hold for the PodMonitor's targets as for compose's.
+# the services set themselves, so they hold for the PodMonitor's targets as for compose's, and
+# group by \`namespace\`, so each install in a namespace of its own alerts on its own.
 `;
 
 /**

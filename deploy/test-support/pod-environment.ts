@@ -14,6 +14,10 @@ export interface Container {
   readonly startupProbe?: Probe;
   readonly volumeMounts?: readonly { readonly name: string; readonly mountPath: string; readonly readOnly?: boolean }[];
   readonly securityContext?: Record<string, unknown>;
+  readonly resources?: {
+    readonly requests?: Readonly<Record<string, string | number>>;
+    readonly limits?: Readonly<Record<string, string | number>>;
+  };
 }
 export interface EnvVar {
   readonly name: string;
@@ -27,7 +31,7 @@ export interface EnvFromSource {
 export interface Volume {
   readonly name: string;
   readonly emptyDir?: Record<string, unknown>;
-  readonly secret?: { readonly secretName: string; readonly items?: readonly { key: string; path: string }[] };
+  readonly secret?: { readonly secretName: string; readonly optional?: boolean; readonly items?: readonly { key: string; path: string }[] };
   readonly [source: string]: unknown;
 }
 export interface PodSpec {

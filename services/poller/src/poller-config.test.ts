@@ -1,10 +1,22 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { ConfigError, loadConfig } from "@agent-runner/core";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { pollerConfigSchema, type PollerConfig } from "./poller-config.js";
 
 // Built at run time so no token-shaped literal sits in the repository (secret scanners).
 const TOKEN = ["ghp", "Zx9SecretTokenValue0123456789abcd"].join("_");
 const BASE = { GITHUB_TOKEN: TOKEN, DISPATCH_REPO: "acme/dispatch" } as const;
+
+const scratch = mkdtempSync(path.join(tmpdir(), "poller-config-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+/** A file holding `content`, as a mounted Secret would. */
+function secretFile(name: string, content: string): string {
+  const file = path.join(scratch, name);
+  writeFileSync(file, content);
+  return file;
+}
 
 describe("the poller configuration", () => {
   it("fills in the documented defaults, on port 3000", () => {
@@ -71,8 +83,35 @@ describe("the poller configuration", () => {
     expect(loadConfig(pollerConfigSchema, { ...BASE }).webhook).toBeUndefined();
   });
 
+  it("reads the webhook secret from the first line of GITHUB_WEBHOOK_SECRET_FILE, a mounted Secret, and keeps it for scrubbing", () => {
+    const secret = ["whsec", "fromafile0123456789"].join("_");
+    const file = secretFile("webhook-secret", `${secret}\n`);
+    const config = loadConfig(pollerConfigSchema, { ...BASE, GITHUB_WEBHOOK_SECRET_FILE: file, WEBHOOK_PORT: "3002" });
+    expect(config.webhook).toEqual({ secret, port: 3002, pollIntervalMs: 300_000 });
+    expect(config.extraSecrets).toEqual([secret]);
+  });
+
+  it("refuses a webhook secret file it cannot read, naming the variable", () => {
+    const env = { ...BASE, GITHUB_WEBHOOK_SECRET_FILE: path.join(scratch, "missing"), WEBHOOK_PORT: "3002" };
+    expect(() => loadConfig(pollerConfigSchema, env)).toThrow(/GITHUB_WEBHOOK_SECRET_FILE.*cannot be read \(ENOENT\)/);
+  });
+
+  it("refuses a webhook secret file whose secret is short, without repeating the secret", () => {
+    const short = "short-secret";
+    const env = { ...BASE, GITHUB_WEBHOOK_SECRET_FILE: secretFile("short", `${short}\n`), WEBHOOK_PORT: "3002" };
+    expect(() => loadConfig(pollerConfigSchema, env)).toThrow("GITHUB_WEBHOOK_SECRET_FILE");
+    expect(() => loadConfig(pollerConfigSchema, env)).not.toThrow(short);
+  });
+
+  it("refuses the webhook secret given both as a value and as a file", () => {
+    const file = secretFile("both", "0123456789abcdef0\n");
+    const env = { ...BASE, GITHUB_WEBHOOK_SECRET: "0123456789abcdef0", GITHUB_WEBHOOK_SECRET_FILE: file, WEBHOOK_PORT: "3002" };
+    expect(() => loadConfig(pollerConfigSchema, env)).toThrow(/GITHUB_WEBHOOK_SECRET_FILE.*choose one/);
+  });
+
   it.each([
     ["only the secret is set", { GITHUB_WEBHOOK_SECRET: "0123456789abcdef0" }, "WEBHOOK_PORT"],
+    ["only the secret file is set", { GITHUB_WEBHOOK_SECRET_FILE: "/run/secrets/webhook" }, "WEBHOOK_PORT"],
     ["only the port is set", { WEBHOOK_PORT: "8080" }, "GITHUB_WEBHOOK_SECRET"],
     ["the secret is short", { GITHUB_WEBHOOK_SECRET: "short", WEBHOOK_PORT: "8080" }, "GITHUB_WEBHOOK_SECRET"],
   ])("refuses a half-configured webhook when %s", (_name, extra, expected) => {

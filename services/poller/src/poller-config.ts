@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
 import { booleanFlag, checkCommonEnv, trustEnvShape, commonEnvShape, commonSettings, positiveInt, type DeepReadonly } from "@agent-runner/core";
 import { z } from "zod";
+
+const WEBHOOK_SECRET_MIN_LENGTH = 16;
 
 /** The poller's environment: the common variables plus what finding dispatch issues needs. */
 export const pollerEnvShape = {
@@ -10,7 +13,9 @@ export const pollerEnvShape = {
   ...trustEnvShape,
   /** What starts a command comment on a dispatch issue: `<prefix> retry`, `<prefix> cancel`. */
   COMMAND_PREFIX: z.string().trim().regex(/^\S+$/, "must be one word").default("/agent"),
-  GITHUB_WEBHOOK_SECRET: z.string().trim().min(16, "must be at least 16 characters").optional(),
+  GITHUB_WEBHOOK_SECRET: z.string().trim().min(WEBHOOK_SECRET_MIN_LENGTH, `must be at least ${WEBHOOK_SECRET_MIN_LENGTH} characters`).optional(),
+  /** Instead of GITHUB_WEBHOOK_SECRET: a file holding it (a mounted Secret), like GITHUB_TOKEN_FILE. */
+  GITHUB_WEBHOOK_SECRET_FILE: z.string().trim().min(1).optional(),
   WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   WEBHOOK_POLL_INTERVAL_SECONDS: positiveInt(300),
   /**
@@ -33,35 +38,65 @@ export const pollerConfigSchema = z
   .object(pollerEnvShape)
   .superRefine(checkCommonEnv)
   .superRefine((env, ctx) => {
-    if ((env.GITHUB_WEBHOOK_SECRET === undefined) !== (env.WEBHOOK_PORT === undefined)) {
-      const missing = env.GITHUB_WEBHOOK_SECRET === undefined ? "GITHUB_WEBHOOK_SECRET" : "WEBHOOK_PORT";
-      ctx.addIssue({ code: "custom", path: [missing], message: "GITHUB_WEBHOOK_SECRET and WEBHOOK_PORT must be set together" });
+    if (env.GITHUB_WEBHOOK_SECRET !== undefined && env.GITHUB_WEBHOOK_SECRET_FILE !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["GITHUB_WEBHOOK_SECRET_FILE"], message: "and GITHUB_WEBHOOK_SECRET are both set: choose one" });
+    }
+    const hasSecret = env.GITHUB_WEBHOOK_SECRET !== undefined || env.GITHUB_WEBHOOK_SECRET_FILE !== undefined;
+    if (hasSecret !== (env.WEBHOOK_PORT !== undefined)) {
+      const missing = hasSecret ? "WEBHOOK_PORT" : "GITHUB_WEBHOOK_SECRET";
+      ctx.addIssue({ code: "custom", path: [missing], message: "GITHUB_WEBHOOK_SECRET (or _FILE) and WEBHOOK_PORT must be set together" });
     }
   })
-  .transform((env, ctx) => ({
-    ...commonSettings(env, "poller", ctx),
-    dispatchLabel: env.DISPATCH_LABEL,
-    pollIntervalMs: env.POLL_INTERVAL_SECONDS * 1000,
-    fullSweepIntervalMs: env.FULL_SWEEP_INTERVAL_SECONDS * 1000,
-    trustedAuthorAssociations: env.TRUSTED_AUTHOR_ASSOCIATIONS,
-    trustedAuthors: env.TRUSTED_AUTHORS,
-    commandPrefix: env.COMMAND_PREFIX,
-    closePullOnCancel: env.CLOSE_PR_ON_CANCEL,
-    followUpPollIntervalMs: env.FOLLOW_UP_POLL_INTERVAL_SECONDS * 1000,
-    reconcile:
-      env.RECONCILE_INTERVAL_SECONDS === 0
-        ? undefined
-        : {
-            intervalMs: env.RECONCILE_INTERVAL_SECONDS * 1000,
-            deleteOrphanBranches: env.RECONCILE_DELETE_ORPHAN_BRANCHES,
-            stuckJobMs: env.RECONCILE_STUCK_JOB_SECONDS * 1000,
-          },
-    webhook:
-      env.GITHUB_WEBHOOK_SECRET !== undefined && env.WEBHOOK_PORT !== undefined
-        ? { secret: env.GITHUB_WEBHOOK_SECRET, port: env.WEBHOOK_PORT, pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_SECONDS * 1000 }
-        : undefined,
-    /** Scrubbed from every log line like the token. */
-    extraSecrets: env.GITHUB_WEBHOOK_SECRET === undefined ? [] : [env.GITHUB_WEBHOOK_SECRET],
-  }));
+  .transform((env, ctx) => {
+    const webhookSecret = readWebhookSecret(env, ctx);
+    return {
+      ...commonSettings(env, "poller", ctx),
+      dispatchLabel: env.DISPATCH_LABEL,
+      pollIntervalMs: env.POLL_INTERVAL_SECONDS * 1000,
+      fullSweepIntervalMs: env.FULL_SWEEP_INTERVAL_SECONDS * 1000,
+      trustedAuthorAssociations: env.TRUSTED_AUTHOR_ASSOCIATIONS,
+      trustedAuthors: env.TRUSTED_AUTHORS,
+      commandPrefix: env.COMMAND_PREFIX,
+      closePullOnCancel: env.CLOSE_PR_ON_CANCEL,
+      followUpPollIntervalMs: env.FOLLOW_UP_POLL_INTERVAL_SECONDS * 1000,
+      reconcile:
+        env.RECONCILE_INTERVAL_SECONDS === 0
+          ? undefined
+          : {
+              intervalMs: env.RECONCILE_INTERVAL_SECONDS * 1000,
+              deleteOrphanBranches: env.RECONCILE_DELETE_ORPHAN_BRANCHES,
+              stuckJobMs: env.RECONCILE_STUCK_JOB_SECONDS * 1000,
+            },
+      webhook:
+        webhookSecret !== undefined && env.WEBHOOK_PORT !== undefined
+          ? { secret: webhookSecret, port: env.WEBHOOK_PORT, pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_SECONDS * 1000 }
+          : undefined,
+      /** Scrubbed from every log line like the token. */
+      extraSecrets: webhookSecret === undefined ? [] : [webhookSecret],
+    };
+  });
+
+/**
+ * GITHUB_WEBHOOK_SECRET, or the first line of GITHUB_WEBHOOK_SECRET_FILE (a mounted Secret, whose
+ * file usually ends in a newline). The file's content meets the same minimum length as the variable.
+ */
+function readWebhookSecret(env: { GITHUB_WEBHOOK_SECRET?: string; GITHUB_WEBHOOK_SECRET_FILE?: string }, ctx: z.RefinementCtx): string | undefined {
+  if (env.GITHUB_WEBHOOK_SECRET !== undefined) return env.GITHUB_WEBHOOK_SECRET;
+  if (env.GITHUB_WEBHOOK_SECRET_FILE === undefined) return undefined;
+  let secret: string;
+  try {
+    secret = readFileSync(env.GITHUB_WEBHOOK_SECRET_FILE, "utf8").split(/\r?\n/)[0]?.trim() ?? "";
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    ctx.addIssue({ code: "custom", path: ["GITHUB_WEBHOOK_SECRET_FILE"], message: `cannot be read (${code})` });
+    return undefined;
+  }
+  if (secret.length < WEBHOOK_SECRET_MIN_LENGTH) {
+    // The length only: the secret itself never goes into an error message.
+    ctx.addIssue({ code: "custom", path: ["GITHUB_WEBHOOK_SECRET_FILE"], message: `must hold at least ${WEBHOOK_SECRET_MIN_LENGTH} characters on its first line` });
+    return undefined;
+  }
+  return secret;
+}
 
 export type PollerConfig = DeepReadonly<z.output<typeof pollerConfigSchema>>;

@@ -143,7 +143,9 @@ USER root
 RUN apt-get update \
  && apt-get install -y --no-install-recommends bubblewrap \
  && rm -rf /var/lib/apt/lists/*
-RUN mkdir -p /work && chown node:node /work
+# The workspace holds every task's tree and the mirrors: only the node user may enter it (the worker
+# also tightens or refuses a looser or foreign WORKSPACE_DIR at start).
+RUN install -d -m 0700 -o node -g node /work
 COPY --from=build --chown=root:root /out/worker /app
 ENV PORT=3001 \
     WORKSPACE_DIR=/work

@@ -152,6 +152,17 @@ describe("docker-compose.yml", () => {
     }
   });
 
+  it("runs poller and worker on a read-only root with /tmp on tmpfs, and the worker's WORKSPACE_DIR on a volume", () => {
+    for (const name of ["poller", "worker"]) {
+      expect(services[name]?.read_only, name).toBe(true);
+      expect(services[name]?.tmpfs, name).toEqual(["/tmp"]);
+    }
+    const workspace = environmentOf(services.worker).WORKSPACE_DIR;
+    expect(workspace).toBe("/work");
+    // An anonymous volume: each replica gets its own, as each pod gets its own emptyDir.
+    expect(services.worker?.volumes).toContain(workspace);
+  });
+
   it("health-checks redis with redis-cli and poller and worker with node, both present in their images", () => {
     const redisCheck = healthcheckCommand(services.redis);
     expect(redisCheck[0]).toMatch(/^CMD(-SHELL)?$/);

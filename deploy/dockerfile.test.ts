@@ -216,11 +216,15 @@ describe("Dockerfile", () => {
     }
   });
 
-  it("gives the worker a /work workspace owned by the node user", () => {
+  it("gives the worker a /work workspace owned by the node user that no one else may enter (0700)", () => {
     const instructions = effectiveInstructions(dockerfile, "worker");
     const env = all(instructions, "ENV").flatMap(declaredVariables);
     expect(env).toContainEqual(["WORKSPACE_DIR", "/work"]);
-    expect(runText(instructions)).toMatch(/mkdir -p \/work && chown node:node \/work/);
+    const made = all(instructions, "RUN").filter((i) => /(^|\s)\/work(\s|$)/.test(i.args));
+    expect(made.map((i) => i.args)).toEqual(["install -d -m 0700 -o node -g node /work"]);
+    // Nothing later loosens it again or hands it to someone else.
+    const after = instructions.slice(instructions.indexOf(made[0]!) + 1);
+    expect(runText(after)).not.toMatch(/\b(chmod|chown)\b[^\n]*\/work\b/);
   });
 
   it("bakes no secret into any image: no ARG or ENV named like a token, password or secret, no .env copied", () => {

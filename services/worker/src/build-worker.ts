@@ -109,20 +109,24 @@ async function buildDeps(
   shared: { github: GitHubClient; redis: RedisConnection; metrics: JobMetricsSink; identity: GitHubTokenSource },
 ): Promise<WorkerDeps> {
   const { github, redis, metrics } = shared;
+  // Built first: a workspace root another user owns refuses the start before GitHub is asked anything.
+  const git = new NodegitWorkspaceFactory({
+    // Asked at every clone, fetch and push: an App's installation token is renewed while the worker runs.
+    token: () => shared.identity.token(),
+    // Made 0700 (a loose one is tightened) or refused when it belongs to another user: it holds every task's tree.
+    workspaceDir: config.workspaceDir,
+    cacheDir: path.join(config.workspaceDir, "mirrors"),
+    logger: log,
+    // An external agent command could tamper with a tree's .git in ways the
+    // reset does not undo; its tasks always get a fresh tree.
+    ...(config.change.handler === "command" ? { maxIdleTreesPerRepo: 0 } : {}),
+  });
   return {
     github,
     runner: new RunnerIdentity(await github.getAuthenticatedLogin()),
     pushes: new RedisPushLedger(redis, config.queuePrefix),
     cancels: new RedisCancellationLedger(redis, config.queuePrefix),
-    git: new NodegitWorkspaceFactory({
-      // Asked at every clone, fetch and push: an App's installation token is renewed while the worker runs.
-      token: () => shared.identity.token(),
-      cacheDir: path.join(config.workspaceDir, "mirrors"),
-      logger: log,
-      // An external agent command could tamper with a tree's .git in ways the
-      // reset does not undo; its tasks always get a fresh tree.
-      ...(config.change.handler === "command" ? { maxIdleTreesPerRepo: 0 } : {}),
-    }),
+    git,
     repos: new RepoInfoCache(github),
     handler: overrides.handler ?? (await createTaskHandler(config, log)),
     settings: {

@@ -3,6 +3,8 @@ import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { ChangeFailedError, ConfigError, TaskTimeoutError } from "@agent-runner/core";
 import { afterEach, describe, expect, it } from "vitest";
+import type { AgentSandbox } from "../sandbox/agent-sandbox.js";
+import { SandboxSetupError } from "../sandbox/sandbox-setup-error.js";
 import { UnsandboxedRunner } from "../sandbox/unsandboxed-runner.js";
 import { CommandTaskHandler, type CommandTaskHandlerOptions } from "./command-task-handler.js";
 import { changeTask } from "./test-support/change-task.js";
@@ -272,6 +274,45 @@ describe("CommandTaskHandler", () => {
 
     expect(error).toBeInstanceOf(ChangeFailedError);
     expect((error as ChangeFailedError).userMessage).toMatch(/`agent-cli` could not be started \(ENOENT\)/);
+  });
+
+  describe("when the sandbox itself fails at task time", () => {
+    /** A sandbox whose probe passed at start-up but whose run fails the way bwrap does before it executes anything. */
+    function failingSandbox(said: string): AgentSandbox {
+      const runner = new UnsandboxedRunner();
+      return {
+        name: "bubblewrap",
+        probe: async () => undefined,
+        run: async () => {
+          throw new SandboxSetupError("bubblewrap", said, { code: 1, signal: null });
+        },
+        treePathInside: (dir) => runner.treePathInside(dir),
+        pathInside: (file) => file.sandboxPath,
+      };
+    }
+
+    it("fails the task naming AGENT_SANDBOX and what bwrap said, not the command's exit code", async () => {
+      const { dir, handler } = await setup("true", { sandbox: failingSandbox("bwrap: Can't find source path /opt/agent-cli: No such file or directory\n") });
+
+      const error = await handler.apply({ dir }, changeTask(), new AbortController().signal).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(ChangeFailedError);
+      expect((error as ChangeFailedError).message).toBe(
+        "the agent sandbox AGENT_SANDBOX=bubblewrap failed before the change command ran: bwrap: Can't find source path /opt/agent-cli: No such file or directory",
+      );
+      expect((error as ChangeFailedError).userMessage).toMatch(/`AGENT_SANDBOX=bubblewrap`\) failed before the change command `sh` ran \(it said: bwrap: Can't find source path/);
+      expect((error as ChangeFailedError).userMessage).not.toMatch(/exited with code/);
+      expect((await readTree(dir))[TRACE]).toBeUndefined();
+    });
+
+    it("says the program could not be started when bwrap could not execute it", async () => {
+      const { dir, handler } = await setup("true", { sandbox: failingSandbox("bwrap: execvp /opt/agent-cli: No such file or directory") });
+
+      const error = await handler.apply({ dir }, changeTask(), new AbortController().signal).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(ChangeFailedError);
+      expect((error as ChangeFailedError).userMessage).toMatch(/`sh` could not be started in its sandbox \(ENOENT\)/);
+    });
   });
 
   it.each([

@@ -6,6 +6,7 @@ import { CappedOutput } from "./capped-output.js";
 import { allowlistedValues, buildCommandEnv, checkEnvAllowlist } from "./command-env.js";
 import { markdownFence } from "./markdown-fence.js";
 import type { AgentSandbox, ReadOnlyFile } from "../sandbox/agent-sandbox.js";
+import { SandboxSetupError } from "../sandbox/sandbox-setup-error.js";
 import type { CommandExit } from "./run-command.js";
 import type { ChangeResult, ChangeTask, ChangeWorkspace, TaskHandler } from "./task-handler.js";
 import { writeTraceFile } from "./trace-file.js";
@@ -117,6 +118,7 @@ export class CommandTaskHandler implements TaskHandler {
         onOutput: (chunk) => output.push(chunk),
       });
     } catch (error) {
+      if (error instanceof SandboxSetupError) throw this.sandboxFailed(error);
       // A missing or non-executable program will not appear on retry; anything else (timeout, abort) passes through.
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "EACCES") {
@@ -127,6 +129,27 @@ export class CommandTaskHandler implements TaskHandler {
       }
       throw error;
     }
+  }
+
+  /**
+   * The sandbox failed before the command ran (after a good start-up probe):
+   * not the agent's failure, and not "exited with code 1". A program bwrap
+   * could not execute reads as it does without a sandbox.
+   */
+  private sandboxFailed(error: SandboxSetupError): ChangeFailedError {
+    const exec = /execvp [^\n]*: (No such file or directory|Permission denied)/.exec(error.said)?.[1];
+    if (exec !== undefined) {
+      const code = exec === "Permission denied" ? "EACCES" : "ENOENT";
+      return new ChangeFailedError(
+        `change command ${this.program} could not be started in the sandbox: ${code}`,
+        `the runner's change command \`${this.program}\` could not be started in its sandbox (${code}); the runner's CHANGE_COMMAND (or AGENT_SANDBOX_READ_ONLY_PATHS, for a program outside /usr) needs fixing`,
+      );
+    }
+    const said = error.said === "" ? "it printed nothing" : `it said: ${error.said.replace(/[`\u0000-\u001f]/g, " ")}`;
+    return new ChangeFailedError(
+      error.message,
+      `the runner's agent sandbox (\`AGENT_SANDBOX=${error.sandbox}\`) failed before the change command \`${this.program}\` ran (${said}); the runner's operator needs to look at the sandbox`,
+    );
   }
 
   private failed(exit: CommandExit, text: string): ChangeFailedError {

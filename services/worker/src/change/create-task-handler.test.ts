@@ -62,7 +62,7 @@ describe("createTaskHandler", () => {
     expect(built.name).toBe("command");
     const warning = lines().find((line) => line["setting"] === "AGENT_SANDBOX=none");
     expect(warning?.["msg"]).toMatch(/WITHOUT a sandbox/);
-    expect(warning?.["level"]).toBeDefined();
+    expect(warning?.["level"]).toBe("warn");
   });
 
   it("gives the trace and patch handlers no sandbox to probe and logs no warning", async () => {

@@ -1,8 +1,11 @@
 import { closesFence, openingFence } from "./fence-line.js";
+import { stripLinkReferenceDefinitions } from "./link-reference-definitions.js";
 
 export interface StrippedContent {
   /** HTML comments removed; the runner's own `agent_task_metadata` comment is not counted. */
   readonly htmlComments: number;
+  /** Markdown link reference definitions removed (`[//]: # (hidden)` and the like, which render as nothing). */
+  readonly linkDefinitions: number;
   /** Invisible or direction-changing characters removed, counted by code point. */
   readonly invisibleCharacters: number;
 }
@@ -51,7 +54,9 @@ const METADATA = /\s*agent_task_metadata\b/y;
 
 /**
  * Removes what the issue's reader could not see but the change step would:
- * HTML comments and invisible or bidi-control characters. Pure and linear.
+ * HTML comments, markdown link reference definitions (the other way to write a
+ * comment in markdown: link-reference-definitions.ts) and invisible or
+ * bidi-control characters. Pure and linear.
  *
  * Decisions, so the result is predictable and `sanitizeInstruction` of its own
  * output changes nothing:
@@ -85,18 +90,23 @@ export function sanitizeInstruction(text: string): SanitizedInstruction {
     invisibleCharacters += 1;
     return "";
   });
-  const { text: clean, htmlComments } = new CommentStripper(visible).run();
-  return { text: clean, stripped: { htmlComments, invisibleCharacters } };
+  const { text: uncommented, htmlComments } = new CommentStripper(visible).run();
+  // After the comments: a definition may hold one, and what is left of a line decides whether it is a definition.
+  const { text: clean, removed: linkDefinitions } = stripLinkReferenceDefinitions(uncommented);
+  return { text: clean, stripped: { htmlComments, linkDefinitions, invisibleCharacters } };
 }
 
 /** One sentence for the task's report, or "" when nothing was removed. */
 export function describeStripped(stripped: StrippedContent): string {
   const parts = [
     count(stripped.htmlComments, "hidden HTML comment", "hidden HTML comments"),
+    count(stripped.linkDefinitions, "hidden markdown link reference definition", "hidden markdown link reference definitions"),
     count(stripped.invisibleCharacters, "invisible character", "invisible characters"),
   ].filter((part) => part !== "");
-  if (parts.length === 0) return "";
-  return `Removed ${parts.join(" and ")} from the instruction before running the change step.`;
+  const last = parts.pop();
+  if (last === undefined) return "";
+  const list = parts.length === 0 ? last : `${parts.join(", ")} and ${last}`;
+  return `Removed ${list} from the instruction before running the change step.`;
 }
 
 function count(n: number, one: string, many: string): string {

@@ -12,6 +12,7 @@ import { BubblewrapSandbox } from "./bubblewrap-sandbox.js";
 import { findExecutable } from "./find-executable.js";
 import { readHostLayout } from "./host-layout.js";
 import { SANDBOX_IDENTITY, sandboxGroup, sandboxHosts, sandboxPasswd } from "./sandbox-identity-files.js";
+import { SandboxSetupError } from "./sandbox-setup-error.js";
 import { SandboxUnavailableError } from "./sandbox-unavailable-error.js";
 import { SandboxTestKit, START_DAEMON, stillBeating, waitForContent } from "./test-support/sandbox-test-kit.js";
 
@@ -322,6 +323,37 @@ describe("BubblewrapSandbox", () => {
       const { output } = await kit.run(dirs, "echo one; sleep 0.05; echo two >&2; sleep 0.05; echo three");
 
       expect(output).toBe("one\ntwo\nthree\n");
+    });
+  });
+
+  describe("the sandbox's own failure at task time", () => {
+    it("rejects with an error naming AGENT_SANDBOX and bwrap's reason when a path it must show has gone", async () => {
+      const dirs = await kit.dirs();
+      const gone = path.join(dirs.base, "deleted-instruction.md");
+
+      const run = kit.run(dirs, "touch ran.txt", { readOnlyFiles: [{ hostPath: gone, sandboxPath: "/run/agent/instruction.md" }] });
+
+      await expect(run).rejects.toBeInstanceOf(SandboxSetupError);
+      await expect(run).rejects.toThrow(/AGENT_SANDBOX=bubblewrap failed before the change command ran: bwrap: .*deleted-instruction\.md/);
+      await expect(run).rejects.toMatchObject({ exit: { code: 1, signal: null } });
+      expect(await readdir(dirs.tree)).not.toContain("ran.txt");
+    });
+
+    it("reports a program bwrap cannot execute as its failure to start it, with bwrap's execvp message", async () => {
+      const dirs = await kit.dirs();
+
+      const run = kit.run(dirs, "true", { argv: [`/nonexistent/agent-${randomUUID()}`] });
+
+      await expect(run).rejects.toMatchObject({ said: expect.stringMatching(/^bwrap: execvp \/nonexistent\/agent-.*: No such file or directory$/) });
+    });
+
+    it("counts a command that prints bwrap's words and exits 1 as the command's own failure, not the sandbox's", async () => {
+      const dirs = await kit.dirs();
+
+      const { exit, output } = await kit.run(dirs, "echo \"bwrap: Can't find source path /x: No such file or directory\" >&2; exit 1");
+
+      expect(exit).toEqual({ code: 1, signal: null });
+      expect(output).toContain("bwrap: Can't find source path");
     });
   });
 

@@ -8,6 +8,7 @@ import { findExecutable } from "./find-executable.js";
 import { readHostLayout } from "./host-layout.js";
 import { runBubblewrap } from "./run-bubblewrap.js";
 import { SANDBOX_IDENTITY, sandboxGroup, sandboxHosts, sandboxPasswd } from "./sandbox-identity-files.js";
+import { SandboxSetupError } from "./sandbox-setup-error.js";
 import { SandboxUnavailableError } from "./sandbox-unavailable-error.js";
 
 export interface BubblewrapSandboxOptions {
@@ -60,6 +61,7 @@ export class BubblewrapSandbox implements AgentSandbox {
       if (exit.code !== 0) throw new SandboxUnavailableError(explainProbeFailure(Buffer.concat(output).toString("utf8"), exit));
     } catch (error) {
       if (error instanceof SandboxUnavailableError) throw error;
+      if (error instanceof SandboxSetupError) throw new SandboxUnavailableError(explainProbeFailure(error.said, error.exit));
       throw new SandboxUnavailableError(explainProbeError(error, this.bwrapPath));
     } finally {
       await rm(tree, { recursive: true, force: true });

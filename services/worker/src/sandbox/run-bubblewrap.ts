@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
 import { TaskTimeoutError } from "@agent-runner/core";
 import type { CommandExit, SandboxRunRequest } from "./agent-sandbox.js";
 import { ARGS_FD, DATA_FDS, type BubblewrapCommandLine } from "./bubblewrap-args.js";
 import { bubblewrapExit } from "./bubblewrap-exit.js";
+import { SandboxSetupError } from "./sandbox-setup-error.js";
 import { stopSandbox } from "./stop-sandbox.js";
 
 /** The generated files, by the descriptor bwrap reads each from. */
@@ -12,6 +13,16 @@ export type SandboxDataFiles = Readonly<Record<keyof typeof DATA_FDS, string>>;
 
 /** Once bwrap has exited nothing inside can hold the pipes; this only bounds a slow last read. */
 const DRAIN_MS = 1_000;
+/**
+ * bwrap's --json-status-fd: it writes `{ "exit-code": n }` there only when the
+ * command was executed (bwrap 0.3.2 and later track that through a close-on-exec
+ * pipe), so its absence tells bwrap's own failure (setup, execvp) from the
+ * command's, whatever either printed. Only bwrap's monitor holds it. Typed
+ * `number` because child.stdio is typed as a five-entry tuple.
+ */
+const STATUS_FD: number = 7;
+/** The status documents and bwrap's own complaint are a few lines; anything past this is dropped. */
+const KEPT_BYTES = 16 * 1024;
 
 /**
  * Runs one bwrap process and resolves with how the command exited. Timeout
@@ -34,12 +45,15 @@ export async function runBubblewrap(
     env: {},
     // Its own process group: a Ctrl-C at the worker's terminal reaches the worker, which then aborts the task.
     detached: true,
-    stdio: ["ignore", "pipe", "pipe", "pipe", "pipe", "pipe", "pipe"],
+    stdio: ["ignore", "pipe", "pipe", "pipe", "pipe", "pipe", "pipe", "pipe"],
   });
-  feed(child, ARGS_FD, commandLine.options.map((option) => `${option}\0`).join(""));
+  const options = [...commandLine.options, "--json-status-fd", String(STATUS_FD)];
+  feed(child, ARGS_FD, options.map((option) => `${option}\0`).join(""));
   for (const [name, fd] of Object.entries(DATA_FDS)) feed(child, fd, data[name as keyof typeof DATA_FDS]);
   child.stdout?.on("data", request.onOutput);
   child.stderr?.on("data", request.onOutput);
+  const stderr = keep(child.stderr);
+  const status = keep(child.stdio[STATUS_FD] as Readable | null | undefined);
   const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const exited = new Promise<CommandExit>((resolve, reject) => {
     child.once("error", reject);
@@ -71,9 +85,27 @@ export async function runBubblewrap(
   }
   await stopped?.done;
   await drain(closed);
+  // bwrap has exited: its status descriptor (held by nothing else) is at its end, or about to be.
+  await drain(status.ended);
   destroyStdio(child);
   if (stopped !== undefined) throw stopped.reason;
+  if (exit.code !== null && exit.code !== 0 && !/"exit-code"\s*:/.test(status.text())) {
+    throw new SandboxSetupError("bubblewrap", stderr.text(), exit);
+  }
   return exit;
+}
+
+/** The first KEPT_BYTES of a stream, and when it ended. */
+function keep(stream: Readable | null | undefined): { text: () => string; ended: Promise<void> } {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  stream?.on("data", (chunk: Buffer) => {
+    if (size < KEPT_BYTES) chunks.push(chunk.subarray(0, KEPT_BYTES - size));
+    size += chunk.length;
+  });
+  stream?.on("error", () => undefined);
+  const ended = stream == null ? Promise.resolve() : new Promise<void>((resolve) => stream.once("close", () => resolve()));
+  return { text: () => Buffer.concat(chunks).toString("utf8"), ended };
 }
 
 /** Hands bwrap one descriptor's content. bwrap may die before reading it (a bad option): that EPIPE is no news. */

@@ -120,6 +120,18 @@ describe("docker compose, on images built here", () => {
     expect((await project.compose("exec", "-T", "--index=1", "worker", "id", "-u")).trim()).toBe("1000");
   });
 
+  it("runs poller and workers on a read-only root, where only /tmp and the worker's workspace take writes", async () => {
+    const tryWrite = (service: string, dir: string): Promise<string> =>
+      project.compose("exec", "-T", service, "sh", "-c", `touch ${dir}/.write-probe 2>&1 && rm ${dir}/.write-probe && echo written || true`);
+    for (const service of ["poller", "worker"]) {
+      // /app is root's (not writable by node anyway); the node user's home is its own, so only a
+      // read-only mount refuses it.
+      expect(await tryWrite(service, "/home/node"), service).toMatch(/Read-only file system/);
+      expect((await tryWrite(service, "/tmp")).trim(), service).toBe("written");
+    }
+    expect((await tryWrite("worker", "/work")).trim()).toBe("written");
+  });
+
   it("loads nodegit in the worker image, and the poller image holds no nodegit at all", async () => {
     const loads = await project.compose(
       "exec", "-T", "--index=1", "worker", "node", "-e",

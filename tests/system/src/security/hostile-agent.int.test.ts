@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
-import { formatA, waitFor } from "@agent-runner/test-kit";
+import { formatA, REDIS_URL, ServiceProcess, waitFor } from "@agent-runner/test-kit";
 import { startPipeline, type Pipeline } from "../test-support/pipeline.js";
 
 /**
@@ -18,9 +18,20 @@ import { startPipeline, type Pipeline } from "../test-support/pipeline.js";
  */
 const HOSTILE_AGENT = String.raw`#!/bin/bash
 set -u
+
+# The harmless task that runs after a hostile one, on another repository: it records the tree it was
+# given (what git sees in it, its files, its git configuration), written last so it is not in the listing.
+if [ "$AGENT_TARGET_REPO" = "acme/harmless" ]; then
+  { echo "status:"; git status --porcelain --ignored --untracked-files=all; echo "files:"; ls -A; echo "config:"; git config --local --list; } > "$HOME/state" 2>&1
+  mv "$HOME/state" tree-state.txt
+  echo "harmless agent done"
+  exit 0
+fi
+
 report=escape-report.txt
 say() { printf '%s\n' "$*" >> "$report"; }
 : > "$report"
+say "task: $AGENT_TASK_ID"
 
 # 1. The token, by any route: environments and command lines of every visible process, and every small file
 #    in the places a token file or a worker's home would be.
@@ -102,6 +113,7 @@ describe("a hostile agent in a real worker's task", () => {
   let tokenDir: string;
   let tokenFile: string;
   let pipeline: Pipeline | undefined;
+  let workerProcess: ServiceProcess | undefined;
   const markers: string[] = [];
   const workspaces: string[] = [];
 
@@ -110,6 +122,7 @@ describe("a hostile agent in a real worker's task", () => {
     attacker = await startAttacker();
     await sandbox.admin.createRepo({ owner: "acme", name: "dispatch" });
     await sandbox.admin.createRepo({ owner: "acme", name: "target", files: { "README.md": "# target\n" } });
+    await sandbox.admin.createRepo({ owner: "acme", name: "harmless", files: { "README.md": "# harmless\n" } });
     scripts = await mkdtemp(path.join(os.tmpdir(), "ar-hostile-agent-"));
     await writeFile(path.join(scripts, "agent.sh"), HOSTILE_AGENT);
     await chmod(path.join(scripts, "agent.sh"), 0o755);
@@ -120,6 +133,8 @@ describe("a hostile agent in a real worker's task", () => {
   });
 
   afterEach(async () => {
+    await workerProcess?.stop();
+    workerProcess = undefined;
     await pipeline?.close();
     pipeline = undefined;
     // The control run's daemon does outlive its task: that is what it shows. Stop it here.
@@ -136,8 +151,16 @@ describe("a hostile agent in a real worker's task", () => {
     await rm(tokenDir, { recursive: true, force: true });
   });
 
-  /** Runs the hostile agent as one task and returns its report, as the worker committed it. */
-  async function runHostileTask(taskId: string, env: Record<string, string>): Promise<{ report: string; marker: string; branch: string }> {
+  /**
+   * Runs the hostile agent as one task and returns its report, as the worker committed it. The worker runs
+   * in this process and reads its token from a file, or (`inWorkerProcess`) runs as a process of its own
+   * started with the token in its environment, GITHUB_TOKEN, as an operator may start it.
+   */
+  async function runHostileTask(
+    taskId: string,
+    env: Record<string, string>,
+    inWorkerProcess = false,
+  ): Promise<{ report: string; marker: string; branch: string }> {
     const marker = `hostile-agent-${randomBytes(6).toString("hex")}`;
     markers.push(marker);
     const issue = sandbox.admin.createIssue("acme", "dispatch", {
@@ -156,21 +179,37 @@ describe("a hostile agent in a real worker's task", () => {
       ATTACKER_URL: attacker.url,
       GIT_BASE_URL: sandbox.gitUrl,
     };
-    Object.assign(process.env, probes);
+    const workerEnv = {
+      WORKSPACE_DIR: workspaceDir,
+      CHANGE_HANDLER: "command",
+      CHANGE_COMMAND: JSON.stringify([path.join(scripts, "agent.sh")]),
+      CHANGE_COMMAND_ENV: Object.keys(probes).join(","),
+      AGENT_SANDBOX_READ_ONLY_PATHS: scripts,
+      ...env,
+    };
+    if (!inWorkerProcess) Object.assign(process.env, probes);
     try {
       pipeline = await startPipeline({
         sandbox,
-        env: {
-          GITHUB_TOKEN: "",
-          GITHUB_TOKEN_FILE: tokenFile,
-          WORKSPACE_DIR: workspaceDir,
-          CHANGE_HANDLER: "command",
-          CHANGE_COMMAND: JSON.stringify([path.join(scripts, "agent.sh")]),
-          CHANGE_COMMAND_ENV: Object.keys(probes).join(","),
-          AGENT_SANDBOX_READ_ONLY_PATHS: scripts,
-          ...env,
-        },
+        env: { GITHUB_TOKEN: "", GITHUB_TOKEN_FILE: tokenFile, ...workerEnv },
+        workers: inWorkerProcess ? 0 : 1,
       });
+      if (inWorkerProcess) {
+        workerProcess = await ServiceProcess.start({
+          kind: "worker",
+          name: "worker",
+          env: {
+            GITHUB_TOKEN: sandbox.tokens.owner,
+            GITHUB_API_URL: sandbox.apiUrl,
+            DISPATCH_REPO: "acme/dispatch",
+            REDIS_URL,
+            QUEUE_PREFIX: pipeline.prefix,
+            GITHUB_WRITES_PER_MINUTE: "0",
+            ...workerEnv,
+            ...probes,
+          },
+        });
+      }
       await waitFor(
         () => sandbox.admin.getIssue("acme", "dispatch", issue)?.labels.some((l) => l.name === "processed"),
         120_000,
@@ -182,7 +221,34 @@ describe("a hostile agent in a real worker's task", () => {
     const branch = `agent-task-${taskId.slice(0, 8)}`;
     const report = await sandbox.admin.readFile("acme", "target", branch, "escape-report.txt");
     expect(report, "the hostile agent's report was committed").toBeDefined();
+    // This task's report, not an earlier task's on a branch of the same name.
+    expect(report).toMatch(new RegExp(`^task: ${taskId}$`, "m"));
     return { report: report ?? "", marker, branch };
+  }
+
+  /**
+   * After a hostile task, the same worker takes a harmless one on another repository: returns the state of
+   * the tree it was given (as its agent recorded it) and the git requests its push made.
+   */
+  async function runHarmlessTask(taskId: string): Promise<{ state: string; pushes: string[]; attackerRequests: number }> {
+    const before = attacker.requests.length;
+    const issue = sandbox.admin.createIssue("acme", "dispatch", {
+      title: taskId,
+      body: formatA(taskId, "acme/harmless", "Do something harmless."),
+      labels: ["copilot-agent"],
+    }).number;
+    await waitFor(
+      () => sandbox.admin.getIssue("acme", "dispatch", issue)?.labels.some((l) => l.name === "processed"),
+      120_000,
+      `task ${taskId} to finish`,
+    );
+    const state = await sandbox.admin.readFile("acme", "harmless", `agent-task-${taskId.slice(0, 8)}`, "tree-state.txt");
+    expect(state, "the harmless agent's record of its tree was committed").toBeDefined();
+    const pushes = sandbox.admin
+      .requestLog()
+      .filter((e) => e.kind === "git" && e.path.endsWith("/git-receive-pack") && e.status === 200)
+      .map((e) => `${e.user ?? "?"} ${e.path}`);
+    return { state: state ?? "", pushes, attackerRequests: attacker.requests.length - before };
   }
 
   it("finds the token, the workspace, Redis and a way to outlive its task when it runs without the sandbox (the control)", async () => {
@@ -196,7 +262,19 @@ describe("a hostile agent in a real worker's task", () => {
     // Even unsandboxed, the agent's rewritten git configuration does not carry the token away: the worker's
     // git pushes to the clone URL's origin only and reads no configuration the task wrote.
     expect(report).toContain("git-config: written");
+    expect(report).toContain("home-gitconfig: written");
     expect(attacker.requests.filter((request) => request.includes("auth=yes"))).toEqual([]);
+
+    // Nothing of it carries over to the next task, on another repository, in the same worker: a tree
+    // that git finds clean, holding the repository's files only, whose git configuration names the
+    // real remote and nothing of the attacker's; the push went there, and the attacker heard nothing.
+    const next = await runHarmlessTask("harmless-after-control-1");
+    expect(next.state).toMatch(/^status:\nfiles:\n\.git\nREADME\.md\nconfig:\n/);
+    expect(next.state).toMatch(/^remote\.origin\.url=.*\/acme\/harmless\.git$/m);
+    expect(next.state).not.toContain(attacker.url);
+    expect(next.state).not.toMatch(/insteadof|pushurl/i);
+    expect(next.pushes.filter((push) => push.includes("/acme/harmless.git/"))).toEqual([`${sandbox.users.owner} /git/acme/harmless.git/git-receive-pack`]);
+    expect(next.attackerRequests).toBe(0);
   });
 
   it("gets none of it inside the sandbox: no token, no workspace, no Redis, no git redirect, no process left behind", async () => {
@@ -222,6 +300,24 @@ describe("a hostile agent in a real worker's task", () => {
     // The daemon did run (it beat into the tree before the commit), and nothing of it survives the task.
     expect(await sandbox.admin.readFile("acme", "target", branch, "heartbeat")).toMatch(/^\d+\n$/);
     expect(await survivors(marker)).toEqual([]);
+  });
+
+  it("reads the token from the worker's /proc/<pid>/environ when the worker was started with GITHUB_TOKEN and runs it unsandboxed (the control)", async () => {
+    const { report } = await runHostileTask("proc-control-task-1", { AGENT_SANDBOX: "none" }, true);
+
+    // The service dropped GITHUB_TOKEN from its process.env, but the kernel keeps the environment the
+    // process was started with: any process of the same user reads it there.
+    expect(report).toContain(`token-found-in-proc: ${sandbox.tokens.owner}`);
+    expect(workerProcess?.output()).not.toContain(sandbox.tokens.owner);
+  });
+
+  it("cannot read the worker's environment inside the sandbox, although the worker was started with GITHUB_TOKEN", async () => {
+    const { report } = await runHostileTask("proc-sandboxed-task-1", {}, true);
+
+    const searched = /searched processes=(\d+) files=(\d+)/.exec(report);
+    expect(Number(searched?.[1])).toBeGreaterThan(0);
+    expect(report).not.toMatch(/token-found/);
+    expect(report).not.toContain(sandbox.tokens.owner);
   });
 
   it("reaches the host's loopback only when the operator turns the network on", async () => {

@@ -1,13 +1,14 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { Queue } from "bullmq";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
 import { formatA, waitFor } from "@agent-runner/test-kit";
-import { doneMarker, taskIdInBody } from "@agent-runner/core";
-import { taskIdTrailer } from "@agent-runner/worker";
+import { doneMarker, failedMarker, taskIdInBody, taskPrefix, traceFilePathFor } from "@agent-runner/core";
+import { taskIdTrailer, TraceTaskHandler, type TaskHandler } from "@agent-runner/worker";
 import { startPipeline, type Pipeline } from "../test-support/pipeline.js";
 
 const run = promisify(execFile);
@@ -188,6 +189,151 @@ describe("a target repository where another user with push access forges the run
     const pulls = sandbox.admin.listPulls("acme", repos.target);
     expect(pulls.map((p) => p.head.ref)).toEqual(["agent-task-own-bran"]);
     expect(sandbox.admin.listComments("acme", repos.dispatch, issue)).toHaveLength(1);
+  });
+});
+
+/**
+ * A target repository whose content reaches out of its tree: it commits the
+ * directory the trace file goes to (`agent-tasks`), or the trace file itself,
+ * as a symbolic link to a host path outside the working tree. The worker
+ * writes there for every task; it must fail the task, once and for good,
+ * instead of writing through the link.
+ */
+describe("a target repository that commits symbolic links out of its working tree", () => {
+  let sandbox: Sandbox;
+  let pipeline: Pipeline | undefined;
+  let queue: Queue | undefined;
+  let mallory: { login: string; token: string };
+  const work: string[] = [];
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ validateResponses: true });
+    const user = sandbox.admin.createUser({ login: "mallory" });
+    if (user.token === undefined) throw new Error("no token for mallory");
+    mallory = { login: user.login, token: user.token };
+  });
+
+  afterEach(async () => {
+    await queue?.close();
+    queue = undefined;
+    await pipeline?.close();
+    pipeline = undefined;
+    await Promise.all(work.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+    expect(sandbox.admin.violations()).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await sandbox.close();
+  });
+
+  async function tempDir(prefix: string): Promise<string> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+    work.push(dir);
+    return dir;
+  }
+
+  /** A host directory outside every tree, holding one file: what the links aim at. */
+  async function outsideTarget(): Promise<{ dir: string; victim: string; snapshot: () => Promise<Record<string, string>> }> {
+    const dir = await tempDir("ar-outside-");
+    const victim = path.join(dir, "victim.md");
+    await writeFile(victim, "precious\n");
+    const snapshot = async () => {
+      const out: Record<string, string> = {};
+      for (const name of await readdir(dir)) out[name] = await readFile(path.join(dir, name), "utf8");
+      return out;
+    };
+    return { dir, victim, snapshot };
+  }
+
+  /** Mallory, a collaborator, commits `links` (path -> link target) to the target's default branch. */
+  async function commitLinks(target: string, links: Record<string, string>): Promise<void> {
+    const dir = await tempDir("ar-mallory-");
+    const url = new URL(`${sandbox.gitUrl}/acme/${target}.git`);
+    url.username = "x-access-token";
+    url.password = mallory.token;
+    const git = async (...args: string[]) => (await run("git", args, { cwd: dir, env: gitEnv() })).stdout.trim();
+    await git("clone", "-q", url.toString(), ".");
+    for (const [file, linkTarget] of Object.entries(links)) {
+      await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+      await symlink(linkTarget, path.join(dir, file));
+      await git("add", file);
+    }
+    await git("commit", "-q", "-m", "Keep the task notes elsewhere");
+    await git("push", "-q", "origin", "HEAD:main");
+    // Really committed as links (mode 120000), not as the files they point to.
+    for (const file of Object.keys(links)) expect(await git("ls-tree", "HEAD", "--", file)).toMatch(/^120000 blob /);
+  }
+
+  /** The trace step, recording what it found at the trace path in the worker's own checkout before it wrote. */
+  function observingTrace(): TaskHandler & { readonly seen: string[] } {
+    const trace = new TraceTaskHandler();
+    const seen: string[] = [];
+    return {
+      name: trace.name,
+      traceIsTheChange: trace.traceIsTheChange,
+      seen,
+      async apply(workspace, task) {
+        for (const part of ["agent-tasks", task.traceFilePath]) {
+          const file = path.join(workspace.dir, part);
+          const info = await lstat(file).catch(() => undefined);
+          if (info?.isSymbolicLink() === true) seen.push(`${part} -> ${await readlink(file)}`);
+        }
+        return trace.apply(workspace, task);
+      },
+    };
+  }
+
+  async function runTask(suffix: string, taskId: string, links: (outside: string, victim: string) => Record<string, string>) {
+    const dispatch = `dispatch-${suffix}`;
+    const target = `target-${suffix}`;
+    await sandbox.admin.createRepo({ owner: "acme", name: dispatch });
+    await sandbox.admin.createRepo({ owner: "acme", name: target, collaborators: [mallory.login], files: { "README.md": "# target\n" } });
+    const outside = await outsideTarget();
+    await commitLinks(target, links(outside.dir, outside.victim));
+    const before = await outside.snapshot();
+    const issue = sandbox.admin.createIssue("acme", dispatch, { title: "Real task", body: formatA(taskId, `acme/${target}`), labels: ["copilot-agent"] }).number;
+    const handler = observingTrace();
+
+    pipeline = await startPipeline({ sandbox, env: { DISPATCH_REPO: `acme/${dispatch}` }, workerOverrides: { handler } });
+    queue = new Queue("tasks", { connection: pipeline.redis, prefix: pipeline.prefix });
+    await waitFor(async () => (await (await queue?.getJob(taskId))?.getState()) === "failed", 90_000, `task ${taskId} failed`);
+
+    const job = await queue.getJob(taskId);
+    return { dispatch, target, issue, outside, before, seen: handler.seen, attempts: job?.attemptsMade, failedReason: job?.failedReason ?? "" };
+  }
+
+  it("fails the task once, writing nothing outside, when the trace directory is a link to a directory outside the tree", async () => {
+    const taskId = "symlink-dir-task-1";
+    const r = await runTask("link-dir", taskId, (outside) => ({ "agent-tasks": outside }));
+
+    // The attack was there: the worker's checkout held the link, aimed outside.
+    expect(r.seen).toEqual([`agent-tasks -> ${r.outside.dir}`]);
+    // ...and went nowhere: nothing written or changed outside, no branch, no PR.
+    expect(await r.outside.snapshot()).toEqual(r.before);
+    expect(r.failedReason).toMatch(/refused: `agent-tasks` is a symbolic link/);
+    expect(r.attempts).toBe(1);
+    expect((await sandbox.admin.listBranches("acme", r.target)).map((b) => b.name)).toEqual(["main"]);
+    expect(sandbox.admin.listPulls("acme", r.target)).toEqual([]);
+    const comments = sandbox.admin.listComments("acme", r.dispatch, r.issue);
+    expect(comments.map((c) => c.user?.login)).toEqual([sandbox.users.owner]);
+    expect(comments[0]?.body).toContain(failedMarker(taskId));
+    expect(comments[0]?.body).toContain("`agent-tasks` is a symbolic link");
+  });
+
+  it("fails the task once, leaving the file untouched, when the trace file itself is a link to a file outside the tree", async () => {
+    const taskId = "symlink-file-task-1";
+    const trace = traceFilePathFor(taskPrefix(taskId));
+    const r = await runTask("link-file", taskId, (_outside, victim) => ({ [trace]: victim }));
+
+    expect(r.seen).toEqual([`${trace} -> ${r.outside.victim}`]);
+    expect(await r.outside.snapshot()).toEqual({ "victim.md": "precious\n" });
+    expect(r.failedReason).toContain(`refused: \`${trace}\` is a symbolic link`);
+    expect(r.attempts).toBe(1);
+    expect((await sandbox.admin.listBranches("acme", r.target)).map((b) => b.name)).toEqual(["main"]);
+    expect(sandbox.admin.listPulls("acme", r.target)).toEqual([]);
+    const comments = sandbox.admin.listComments("acme", r.dispatch, r.issue);
+    expect(comments.map((c) => c.user?.login)).toEqual([sandbox.users.owner]);
+    expect(comments[0]?.body).toContain(`\`${trace}\` is a symbolic link`);
   });
 });
 

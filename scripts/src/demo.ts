@@ -2,9 +2,10 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { Redis } from "ioredis";
 import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
-import { formatA, formatB, REDIS_URL, ServiceProcess, type ServiceKind } from "@agent-runner/test-kit";
-import { redisForDemo } from "./redis-for-demo.js";
+import { deleteKeysWithPrefix, formatA, formatB, REDIS_URL, ServiceProcess, waitFor, type ServiceKind } from "@agent-runner/test-kit";
+import { redisForDemo, type DemoRedis } from "./redis-for-demo.js";
 
 const TIMEOUT_MS = 180_000;
 
@@ -12,11 +13,14 @@ const TIMEOUT_MS = 180_000;
  * The whole system on one machine: a local GitHub seeded with a dispatch repo,
  * a target repo and dispatch issues in both formats (plus one broken issue),
  * Redis, the poller and two workers as real processes. Prints each PR as it
- * opens and stops by itself when every valid task is done.
+ * opens and stops by itself when every valid task is done, leaving no process
+ * and no key behind. Its queue's keys are under DEMO_QUEUE_PREFIX (default: a
+ * fresh one per run), so a test can tell the demo's keys from everyone else's.
  */
 async function main(): Promise<void> {
   const redis = await redisForDemo(REDIS_URL);
-  say(`Redis: ${redis.url}${redis.started ? " (started for the demo)" : ""}`);
+  const queuePrefix = process.env["DEMO_QUEUE_PREFIX"] || `{agent-runner-demo-${randomBytes(3).toString("hex")}}`;
+  say(`Redis: ${redis.url}${redis.started ? " (started for the demo)" : ""}, queue prefix ${queuePrefix}`);
   const sandbox = await startSandbox({ latencyMs: 20 });
   const workspace = await mkdtemp(path.join(os.tmpdir(), "agent-runner-demo-"));
   const children: ServiceProcess[] = [];
@@ -30,7 +34,7 @@ async function main(): Promise<void> {
       GITHUB_API_URL: sandbox.apiUrl,
       DISPATCH_REPO: "acme/dispatch",
       REDIS_URL: redis.url,
-      QUEUE_PREFIX: `{agent-runner-demo-${randomBytes(3).toString("hex")}}`,
+      QUEUE_PREFIX: queuePrefix,
       POLL_INTERVAL_SECONDS: "2",
       WORKSPACE_DIR: workspace,
       LOG_LEVEL: process.env["LOG_LEVEL"] ?? "warn",
@@ -41,6 +45,7 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(children.map((child) => child.stop(15_000)));
     await sandbox.close();
+    await forgetQueue(redis, queuePrefix).catch((error: unknown) => say(`could not delete the keys under ${queuePrefix}: ${String(error)}`));
     await redis.stop();
     await rm(workspace, { recursive: true, force: true });
   }
@@ -64,29 +69,38 @@ async function seed(sandbox: Sandbox): Promise<number[]> {
 
 async function watch(sandbox: Sandbox, expected: number[]): Promise<void> {
   const seen = new Set<number>();
-  const deadline = Date.now() + TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    for (const pull of sandbox.admin.listPulls("acme", "target")) {
-      if (seen.has(pull.number)) continue;
-      seen.add(pull.number);
-      say(`PR #${pull.number} opened: ${pull.title}  (${pull.head.ref})  ${pull.html_url}`);
-    }
-    const done = expected.filter((n) => sandbox.admin.getIssue("acme", "dispatch", n)?.labels.some((l) => l.name === "processed"));
-    if (done.length === expected.length) {
-      for (const n of expected) {
-        const comment = sandbox.admin.listComments("acme", "dispatch", n).at(-1);
-        say(`Issue #${n}: ${comment?.body.split("\n").find((l) => l.trim() !== "" && !l.startsWith("<!--")) ?? "(no comment)"}`);
+  await waitFor(
+    () => {
+      for (const pull of sandbox.admin.listPulls("acme", "target")) {
+        if (seen.has(pull.number)) continue;
+        seen.add(pull.number);
+        say(`PR #${pull.number} opened: ${pull.title}  (${pull.head.ref})  ${pull.html_url}`);
       }
-      const broken = sandbox.admin.listIssues("acme", "dispatch").find((i) => i.title === "Broken on purpose");
-      const answer = broken === undefined ? undefined : sandbox.admin.listComments("acme", "dispatch", broken.number)[0];
-      if (answer !== undefined) say(`Broken issue #${broken?.number} was answered: ${answer.body.split("\n")[1] ?? ""}`);
-      const calls = sandbox.admin.requestLog().filter((e) => e.rateLimited).length;
-      say(`Done: ${expected.length} tasks, ${seen.size} PRs, ${calls} rate-limited API calls in total.`);
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 500));
+      return expected.every((n) => sandbox.admin.getIssue("acme", "dispatch", n)?.labels.some((l) => l.name === "processed"));
+    },
+    TIMEOUT_MS,
+    "every task to finish",
+    { intervalMs: 500 },
+  );
+  for (const n of expected) {
+    const comment = sandbox.admin.listComments("acme", "dispatch", n).at(-1);
+    say(`Issue #${n}: ${comment?.body.split("\n").find((l) => l.trim() !== "" && !l.startsWith("<!--")) ?? "(no comment)"}`);
   }
-  throw new Error(`not every task finished within ${TIMEOUT_MS / 1000} s`);
+  const broken = sandbox.admin.listIssues("acme", "dispatch").find((i) => i.title === "Broken on purpose");
+  const answer = broken === undefined ? undefined : sandbox.admin.listComments("acme", "dispatch", broken.number)[0];
+  if (answer !== undefined) say(`Broken issue #${broken?.number} was answered: ${answer.body.split("\n")[1] ?? ""}`);
+  const calls = sandbox.admin.requestLog().filter((e) => e.rateLimited).length;
+  say(`Done: ${expected.length} tasks, ${seen.size} PRs, ${calls} rate-limited API calls in total.`);
+}
+
+/** The queue's keys go with the demo: a shared Redis keeps nothing of it (SCAN and DEL under its prefix, never FLUSH). */
+async function forgetQueue(redis: DemoRedis, prefix: string): Promise<void> {
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  try {
+    await deleteKeysWithPrefix(client, prefix);
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** A service process whose output is echoed, each line prefixed with its name. */

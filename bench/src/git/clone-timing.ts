@@ -12,7 +12,7 @@ export function authedUrl(cloneUrl: string, token: string): string {
 }
 
 /** Seconds for `git clone` (with checkout) of the default branch into a fresh directory, removed after. */
-export async function timeGitClone(cloneUrl: string, token: string, dir: string): Promise<number> {
+async function timeGitClone(cloneUrl: string, token: string, dir: string): Promise<number> {
   try {
     return (await git(["clone", "--quiet", "--branch", "main", authedUrl(cloneUrl, token), dir])).seconds;
   } finally {
@@ -21,7 +21,7 @@ export async function timeGitClone(cloneUrl: string, token: string, dir: string)
 }
 
 /** Seconds for the runner's own fresh clone (nodegit, no mirror cache), as the reference runner clones every task. */
-export async function timeNodegitClone(cloneUrl: string, token: string, dir: string): Promise<number> {
+async function timeNodegitClone(cloneUrl: string, token: string, dir: string): Promise<number> {
   const factory = new NodegitWorkspaceFactory({ token });
   const started = performance.now();
   const workspace = await factory.checkout({ cloneUrl, defaultBranch: "main", dir });

@@ -43,7 +43,7 @@ function fillLines(target: Buffer, offset: number, lines: number, random: () => 
   }
 }
 
-export function filePath(index: number): string {
+function filePath(index: number): string {
   return `src/module-${String(Math.floor(index / FILES_PER_DIR)).padStart(3, "0")}/file-${String(index).padStart(5, "0")}.txt`;
 }
 

@@ -1,7 +1,7 @@
 import type { RequestLogEntry } from "@agent-runner/github-sandbox";
 
 export const LIST_ISSUES_ROUTE = "GET /repos/{owner}/{repo}/issues";
-export const ADD_LABELS_ROUTE = "POST /repos/{owner}/{repo}/issues/{issue_number}/labels";
+const ADD_LABELS_ROUTE = "POST /repos/{owner}/{repo}/issues/{issue_number}/labels";
 export const WRITE_METHODS: ReadonlySet<string> = new Set(["POST", "PATCH", "PUT", "DELETE"]);
 
 export interface CallSummary {

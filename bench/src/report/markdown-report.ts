@@ -55,7 +55,7 @@ export function renderTable(scenarios: readonly ScenarioResult[]): string {
 }
 
 /** The notes under the table: every figure's note, and every scenario's failure. */
-export function renderNotes(scenarios: readonly ScenarioResult[]): string {
+function renderNotes(scenarios: readonly ScenarioResult[]): string {
   const notes: string[] = [];
   for (const s of scenarios) {
     if (s.error !== undefined) notes.push(`- **${s.name}** failed: ${s.error.split("\n")[0] ?? ""}`);

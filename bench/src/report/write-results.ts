@@ -11,7 +11,7 @@ export interface WrittenResults {
 }
 
 /** `2025-11-24T22-40-05Z`: an ISO timestamp that is also a portable file name. */
-export function fileStamp(iso: string): string {
+function fileStamp(iso: string): string {
   return iso.replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
 }
 

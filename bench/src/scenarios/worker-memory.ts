@@ -1,7 +1,7 @@
 import type { Fleet } from "../harness/fleet.js";
-import { metricValue } from "../harness/prometheus.js";
 import { runBatch } from "../harness/run-batch.js";
 import { sleep } from "@agent-runner/core";
+import { parseExposition, sampleValue } from "@agent-runner/test-kit";
 import type { BenchContext, ScenarioOutcome } from "../scenario.js";
 import { mean, round, slope } from "../stats.js";
 
@@ -21,12 +21,12 @@ async function sampleMemory(fleet: Fleet, everyMs: number, signal: AbortSignal):
   if (worker === undefined) throw new Error("no worker to sample");
   while (!signal.aborted) {
     try {
-      const text = await worker.metrics();
+      const metrics = parseExposition(await worker.metrics());
       samples.push({
         at: Date.now(),
-        completed: metricValue(text, "agent_runner_jobs_total", { outcome: "completed" }) ?? 0,
-        rssBytes: metricValue(text, "process_resident_memory_bytes") ?? Number.NaN,
-        heapUsedBytes: metricValue(text, "nodejs_heap_size_used_bytes") ?? Number.NaN,
+        completed: sampleValue(metrics, "agent_runner_jobs_total", { outcome: "completed" }) ?? 0,
+        rssBytes: sampleValue(metrics, "process_resident_memory_bytes") ?? Number.NaN,
+        heapUsedBytes: sampleValue(metrics, "nodejs_heap_size_used_bytes") ?? Number.NaN,
       });
     } catch {
       // the next round will do

@@ -6,6 +6,7 @@ export * from "./config/env-fields.js";
 export * from "./config/common-env.js";
 export * from "./errors/permanent-errors.js";
 export * from "./errors/task-timeout-error.js";
+export * from "./errors/final-task-failure.js";
 export * from "./errors/git-remote-error.js";
 export * from "./errors/github-api-error.js";
 export * from "./errors/classify-error.js";

@@ -7,7 +7,7 @@ import NodeGit from "nodegit";
 /** libgit2 (git2/common.h, git2/config.h, libgit2 1.9). */
 const GIT_OPT_GET_SEARCH_PATH = 4;
 const GIT_OPT_SET_SEARCH_PATH = 5;
-export const CONFIG_LEVELS = { programdata: 1, system: 2, xdg: 3, global: 4 } as const;
+const CONFIG_LEVELS = { programdata: 1, system: 2, xdg: 3, global: 4 } as const;
 export type ConfigLevel = keyof typeof CONFIG_LEVELS;
 
 /**
@@ -17,7 +17,7 @@ export type ConfigLevel = keyof typeof CONFIG_LEVELS;
  * an empty directory the worker owns would still be writable by a change
  * command running unsandboxed as that user.
  */
-export const NO_CONFIG_DIR = "/dev/null/agent-runner-reads-no-git-config";
+const NO_CONFIG_DIR = "/dev/null/agent-runner-reads-no-git-config";
 
 type OptsFunction = (...args: unknown[]) => number;
 

@@ -17,7 +17,7 @@ const PROGRESS_THROTTLE_MS = 100;
  */
 export type GitToken = string | (() => Promise<string>);
 
-export async function resolveGitToken(token: GitToken): Promise<string> {
+async function resolveGitToken(token: GitToken): Promise<string> {
   return typeof token === "string" ? token : token();
 }
 
@@ -40,7 +40,7 @@ export interface RemoteOperationOptions {
 }
 
 /** A remote failure whose message matched nothing known: maybe not remote at all. */
-export class UnrecognisedGitFailure extends Error {
+class UnrecognisedGitFailure extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "UnrecognisedGitFailure";

@@ -6,6 +6,7 @@ export * from "./docker-endpoint.js";
 export * from "./free-port.js";
 export * from "./log-capture.js";
 export * from "./process-fleet.js";
+export * from "./prometheus-text.js";
 export * from "./redis-cluster-process.js";
 export * from "./redis-container.js";
 export * from "./redis-for-tests.js";

@@ -6,6 +6,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { Cluster } from "ioredis";
 import { requireBinary } from "./system-binary.js";
+import { waitFor } from "./wait-for.js";
 
 const run = promisify(execFile);
 
@@ -57,27 +58,21 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterProces
 }
 
 async function waitForPing(cli: string, port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      const { stdout } = await run(cli, ["-p", String(port), "ping"]);
-      if (stdout.trim() === "PONG") return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`redis-server on ${port} did not start`);
+  await waitFor(
+    async () => (await run(cli, ["-p", String(port), "ping"])).stdout.trim() === "PONG",
+    20_000,
+    `redis-server on ${port} to answer PING`,
+  );
 }
 
 async function waitForClusterOk(ports: number[]): Promise<void> {
   const cluster = new Cluster(ports.map((port) => ({ host: "127.0.0.1", port })), { clusterRetryStrategy: () => 200 });
   try {
-    for (let i = 0; i < 100; i++) {
-      const info = await cluster.cluster("INFO").catch(() => "");
-      if (typeof info === "string" && info.includes("cluster_state:ok")) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error("cluster never reached cluster_state:ok");
+    await waitFor(
+      async () => String(await cluster.cluster("INFO")).includes("cluster_state:ok"),
+      20_000,
+      "the cluster to reach cluster_state:ok",
+    );
   } finally {
     cluster.disconnect();
   }

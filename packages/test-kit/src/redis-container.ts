@@ -9,7 +9,7 @@ export interface RedisContainer {
 }
 
 /** What the tests run when nothing else is said: the public image, as the design card names it. */
-export const DEFAULT_REDIS_TEST_IMAGE = "redis:7";
+const DEFAULT_REDIS_TEST_IMAGE = "redis:7";
 
 /**
  * A throwaway Redis in a container, started with testcontainers against whatever Docker API

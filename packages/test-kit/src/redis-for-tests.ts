@@ -14,7 +14,7 @@ export interface TestRedis {
 }
 
 /** The machine's own Redis, which most of this project's machines run (never flushed: keys are prefixed). */
-export const LOCAL_REDIS_URL = "redis://127.0.0.1:6379";
+const LOCAL_REDIS_URL = "redis://127.0.0.1:6379";
 
 /**
  * The Redis a test run uses, in this order:

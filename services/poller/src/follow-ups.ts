@@ -225,7 +225,7 @@ function correlation(taskId: string): string {
   return `<!-- agent_task_metadata ${JSON.stringify({ task_id: taskId })} -->`;
 }
 
-export function closedPullReply(marker: string, pull: PullRequest, commentUrl: string, prefix: string): string {
+function closedPullReply(marker: string, pull: PullRequest, commentUrl: string, prefix: string): string {
   const next = pull.merged
     ? "Open a new dispatch issue for more work."
     : `Reopen it and comment again, or comment \`${prefix} retry\` on the dispatch issue for a new pull request.`;

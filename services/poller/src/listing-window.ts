@@ -22,7 +22,7 @@ export interface ListingWindowOptions {
   readonly now?: () => number;
 }
 
-export const DEFAULT_WINDOW_MARGIN_MS = 60_000;
+const DEFAULT_WINDOW_MARGIN_MS = 60_000;
 export const DEFAULT_ADVANCE_AT = 50;
 
 /**

@@ -16,7 +16,7 @@ export const POLLER_METRICS = {
 } as const;
 
 /** What became of a follow-up comment on a task's PR (see follow-ups.ts). */
-export const FOLLOW_UP_OUTCOMES = ["queued", "untrusted", "not_task_pull", "pull_closed", "task_gone"] as const;
+const FOLLOW_UP_OUTCOMES = ["queued", "untrusted", "not_task_pull", "pull_closed", "task_gone"] as const;
 
 /** What the receiver did with one delivery. */
 export type DeliveryOutcome =

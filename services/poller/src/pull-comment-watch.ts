@@ -29,7 +29,7 @@ export interface PullCommentWatchOptions {
   readonly now?: () => number;
 }
 
-export const DEFAULT_FOLLOW_UP_LOOKBACK_MS = 6 * 3600_000;
+const DEFAULT_FOLLOW_UP_LOOKBACK_MS = 6 * 3600_000;
 const DEFAULT_ADVANCE_AT = 50;
 /** GitHub shows seconds and its listing may lag a write: the window starts this much before the newest comment seen. */
 const MARGIN_MS = 60_000;

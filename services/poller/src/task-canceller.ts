@@ -57,7 +57,7 @@ export class TaskCanceller {
 /** What cancelled a run: its issue leaving the listing, or a command. */
 export type CancelCause = "issue" | "command";
 
-export function cancelComment(dispatchLabel: string, why: CancelCause, commandPrefix: string, closesPull = false): string {
+function cancelComment(dispatchLabel: string, why: CancelCause, commandPrefix: string, closesPull = false): string {
   const cause = why === "command" ? "as a comment asked" : `the issue was closed or lost its \`${dispatchLabel}\` label`;
   const again = why === "command" ? `Comment \`${commandPrefix} retry\`` : `Reopen the issue or add \`${dispatchLabel}\` again`;
   const pull = closesPull ? "a pull request it already opened is closed (CLOSE_PR_ON_CANCEL)" : "a pull request it already opened stays as it is";

@@ -51,7 +51,7 @@ export class TaskPullCloser {
   }
 }
 
-export function closedOnCancelComment(taskId: string): string {
+function closedOnCancelComment(taskId: string): string {
   return (
     `🤖 Task \`${taskId}\` was cancelled on its dispatch issue, so the runner closed this pull request ` +
     "(CLOSE_PR_ON_CANCEL). Its branch is kept; reopening the issue or `/agent retry` runs the task again."

@@ -6,8 +6,9 @@ import type { DeliveryLedger } from "./delivery-ledger.js";
 import type { DeliveryOutcome, PollerMetrics } from "./poller-metrics.js";
 
 /** Where GitHub posts; the only path the receiver answers. */
+/** Where GitHub delivers (the Kubernetes Ingress example routes only this path; its test reads it). */
 export const WEBHOOK_PATH = "/webhooks/github";
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** Issues waiting to be decided; past this a delivery is refused and polling finds its task. */
 const MAX_PENDING = 1000;
 const ISSUE_ACTIONS = new Set(["opened", "edited", "labeled", "unlabeled", "closed", "reopened"]);

@@ -1,9 +1,11 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   ChangeFailedError,
+  FinalTaskFailure,
   GitHubApiError,
   PermanentTaskError,
   RepoNotFoundError,
@@ -32,6 +34,16 @@ import { RepoInfoCache } from "./repo-info-cache.js";
 
 function issueBody(taskId: string, target: string, instruction = "Do it"): string {
   return `<!-- agent_task_metadata ${JSON.stringify({ task_id: taskId })} -->\n\n## Instruction\n\n${instruction}\n\nTarget Repository: ${target}\n`;
+}
+
+/** The task's own error, from a failure processTask decided no attempt follows. */
+async function finalFailure(run: Promise<unknown>): Promise<unknown> {
+  const thrown = await run.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(thrown).toBeInstanceOf(FinalTaskFailure);
+  return (thrown as FinalTaskFailure).cause;
 }
 
 const silent = createLogger({ level: "silent", service: "test", secrets: [] });
@@ -216,7 +228,7 @@ describe("processTask", () => {
 
   it("fails at once with one comment when the target repository does not exist", async () => {
     const run = processTask(context(job("missing-repo", { targetRepo: "acme/nope" })), deps());
-    await expect(run).rejects.toBeInstanceOf(RepoNotFoundError);
+    expect(await finalFailure(run)).toBeInstanceOf(RepoNotFoundError);
     const comments = github.commentsOn("acme/dispatch", issueNumber);
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body).toContain("acme/nope");
@@ -225,14 +237,14 @@ describe("processTask", () => {
   it("refuses a target outside ALLOWED_TARGET_REPOS as a permanent failure", async () => {
     github.addRepo("evil/target");
     const run = processTask(context(job("not-allowed", { targetRepo: "evil/target" })), deps());
-    await expect(run).rejects.toBeInstanceOf(TargetNotAllowedError);
+    expect(await finalFailure(run)).toBeInstanceOf(TargetNotAllowedError);
   });
 
   it("reads the dispatch issue again and fails for good with one comment, pushing nothing, when its author is no longer trusted", async () => {
     const queued = job("untrusted-now");
     const issue = github.issues.find((i) => i.number === issueNumber);
     Object.assign(issue ?? {}, { authorLogin: "mallory", authorAssociation: "NONE" });
-    await expect(processTask(context(queued), deps())).rejects.toBeInstanceOf(PermanentTaskError);
+    expect(await finalFailure(processTask(context(queued), deps()))).toBeInstanceOf(PermanentTaskError);
     expect(target.pushes).toBe(0);
     const comments = github.commentsOn("acme/dispatch", issueNumber);
     expect(comments).toHaveLength(1);
@@ -264,13 +276,13 @@ describe("processTask", () => {
   });
 
   it("rejects a malformed job payload as permanent", async () => {
-    await expect(processTask(context({ taskId: "../../etc" }), deps())).rejects.toBeInstanceOf(PermanentTaskError);
+    expect(await finalFailure(processTask(context({ taskId: "../../etc" }), deps()))).toBeInstanceOf(PermanentTaskError);
   });
 
   it("comments once and opens no PR when the change step changes nothing", async () => {
     const idle: TaskHandler = { name: "idle", apply: async () => ({ summary: "nothing to do", changedFiles: [] }) };
-    await expect(processTask(context(job("idle-task")), deps({ handler: idle }))).rejects.toBeInstanceOf(PermanentTaskError);
-    await expect(processTask(context(job("idle-task"), 1), deps({ handler: idle }))).rejects.toBeInstanceOf(PermanentTaskError);
+    expect(await finalFailure(processTask(context(job("idle-task")), deps({ handler: idle })))).toBeInstanceOf(PermanentTaskError);
+    expect(await finalFailure(processTask(context(job("idle-task"), 1), deps({ handler: idle })))).toBeInstanceOf(PermanentTaskError);
     expect(github.pulls.get("acme/target") ?? []).toHaveLength(0);
     const comments = github.commentsOn("acme/dispatch", issueNumber);
     expect(comments).toHaveLength(1);
@@ -305,7 +317,7 @@ describe("processTask", () => {
 
   it("comments once that retries ran out when the last attempt fails transiently", async () => {
     github.failures.set("getRepo", [new GitHubApiError({ status: 503, message: "unavailable", route: "repo" })]);
-    await expect(processTask(context(job("transient-2"), 2, 3), deps())).rejects.toBeInstanceOf(GitHubApiError);
+    expect(await finalFailure(processTask(context(job("transient-2"), 2, 3), deps()))).toBeInstanceOf(GitHubApiError);
     const comments = github.commentsOn("acme/dispatch", issueNumber);
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body).toContain("It was retried and kept failing");
@@ -332,11 +344,10 @@ describe("processTask", () => {
 
   it("counts a later run as a re-run and a run's end once, as the user sees it", async () => {
     await processTask(context(job("metrics-rerun-1", { run: 2 }), 0, 5, "metrics-rerun-1#2"), deps());
-    await expect(processTask(context(job("metrics-rerun-1", { run: 3, targetRepo: "acme/nope" }), 0, 5, "metrics-rerun-1#3"), deps())).rejects.toBeInstanceOf(
-      RepoNotFoundError,
-    );
+    const failed = processTask(context(job("metrics-rerun-1", { run: 3, targetRepo: "acme/nope" }), 0, 5, "metrics-rerun-1#3"), deps());
+    expect(await finalFailure(failed)).toBeInstanceOf(RepoNotFoundError);
     await cancels.cancel("metrics-rerun-1#4");
-    await expect(processTask(context(job("metrics-rerun-1", { run: 4 }), 0, 5, "metrics-rerun-1#4"), deps())).rejects.toBeInstanceOf(TaskCancelledError);
+    expect(await finalFailure(processTask(context(job("metrics-rerun-1", { run: 4 }), 0, 5, "metrics-rerun-1#4"), deps()))).toBeInstanceOf(TaskCancelledError);
     expect(metrics.records.filter((r) => r === "rerun started")).toHaveLength(3);
     expect(metrics.records.filter((r) => r.startsWith("task "))).toEqual(["task opened", "task failed", "task cancelled"]);
   });
@@ -423,7 +434,7 @@ describe("processTask", () => {
 
     it("stops before any work and writes nothing when its run was cancelled before it started, as after a board requeue", async () => {
       await cancels.cancel("j");
-      await expect(processTask(context(job("cancelled-early")), deps())).rejects.toBeInstanceOf(TaskCancelledError);
+      expect(await finalFailure(processTask(context(job("cancelled-early")), deps()))).toBeInstanceOf(TaskCancelledError);
       expect(writes()).toEqual([]);
       expect(target.pushes).toBe(0);
       expect(metrics.records).toContain("job cancelled");
@@ -439,7 +450,7 @@ describe("processTask", () => {
           return trace.apply(workspace, task, signal);
         },
       };
-      await expect(processTask(context(job("cancelled-mid-change")), deps({ handler: cancelling }))).rejects.toBeInstanceOf(TaskCancelledError);
+      expect(await finalFailure(processTask(context(job("cancelled-mid-change")), deps({ handler: cancelling })))).toBeInstanceOf(TaskCancelledError);
       expect(target.pushes).toBe(0);
       expect(writes()).toEqual([]);
     });
@@ -456,7 +467,7 @@ describe("processTask", () => {
         },
       };
       const settings = { ...deps().settings, cancelCheckMs: 5 };
-      await expect(processTask(context(job("cancelled-agent")), deps({ handler: waiting, settings }))).rejects.toBeInstanceOf(TaskCancelledError);
+      expect(await finalFailure(processTask(context(job("cancelled-agent")), deps({ handler: waiting, settings })))).toBeInstanceOf(TaskCancelledError);
       expect(sawAbort).toBe(true);
       expect(writes()).toEqual([]);
     });
@@ -469,7 +480,7 @@ describe("processTask", () => {
         },
         has: (push) => pushes.has(push),
       };
-      await expect(processTask(context(job("cancelled-push")), deps({ pushes: cancelDuringPush }))).rejects.toBeInstanceOf(TaskCancelledError);
+      expect(await finalFailure(processTask(context(job("cancelled-push")), deps({ pushes: cancelDuringPush })))).toBeInstanceOf(TaskCancelledError);
       expect(target.pushes).toBe(1);
       expect(github.pulls.get("acme/target") ?? []).toHaveLength(0);
       expect(writes()).toEqual([]);
@@ -503,7 +514,7 @@ describe("processTask", () => {
     const keep = (): WorkerDeps["settings"] => ({ ...deps().settings, keepWorkOnTimeout: true });
 
     it("pushes the work as one draft PR marked incomplete and says once on the issue that `/agent retry` continues it", async () => {
-      await expect(processTask(context(job("slow-task")), deps({ handler: timingOut("half.txt"), settings: keep() }))).rejects.toBeInstanceOf(TaskTimeoutError);
+      expect(await finalFailure(processTask(context(job("slow-task")), deps({ handler: timingOut("half.txt"), settings: keep() })))).toBeInstanceOf(TaskTimeoutError);
       expect(target.filesAt("agent-task-slow-tas")?.get("half.txt")).toBe("half done\n");
       const pulls = github.pulls.get("acme/target") ?? [];
       expect(pulls).toHaveLength(1);
@@ -517,8 +528,35 @@ describe("processTask", () => {
       expect(github.labelsOf("acme/dispatch", issueNumber)).not.toContain("processed");
     });
 
+    it("times the kept work's push, PR and report like a finished run's steps, in the step metrics and the step log lines", async () => {
+      const lines: Record<string, unknown>[] = [];
+      const destination = new Writable({
+        write: (chunk: Buffer, _encoding, done) => {
+          lines.push(JSON.parse(chunk.toString("utf8")) as Record<string, unknown>);
+          done();
+        },
+      });
+      const log = createLogger({ level: "info", service: "test", secrets: [], destination });
+      const failure = await finalFailure(processTask(context(job("slow-task")), deps({ handler: timingOut("half.txt"), settings: keep(), log })));
+      expect(failure).toBeInstanceOf(TaskTimeoutError);
+      expect(metrics.records).toEqual([
+        "job started",
+        "step clone",
+        "step change",
+        "change command changed",
+        "step push",
+        "pull created",
+        "step pr",
+        "step report",
+        "job failed",
+        "task failed",
+      ]);
+      const finishedSteps = lines.filter((l) => l["msg"] === "step finished").map((l) => l["step"]);
+      expect(finishedSteps).toEqual(["clone", "change", "push", "pr", "report"]);
+    });
+
     it("continues on the same branch and PR in a later run, edits the comment in place and says the PR is still a draft", async () => {
-      await expect(processTask(context(job("slow-task")), deps({ handler: timingOut("half.txt"), settings: keep() }))).rejects.toBeInstanceOf(TaskTimeoutError);
+      expect(await finalFailure(processTask(context(job("slow-task")), deps({ handler: timingOut("half.txt"), settings: keep() })))).toBeInstanceOf(TaskTimeoutError);
       const rerun = job("slow-task", { run: 2, retried: true });
       const outcome = await processTask(context(rerun, 0, 5, "slow-task#2"), deps({ handler: writing("rest.txt"), settings: keep() }));
       expect(outcome).toMatchObject({ branch: "agent-task-slow-tas", pullState: "updated" });
@@ -534,7 +572,7 @@ describe("processTask", () => {
     });
 
     it("discards the work and reports the timeout when KEEP_WORK_ON_TIMEOUT is off", async () => {
-      await expect(processTask(context(job("slow-task")), deps({ handler: timingOut("half.txt") }))).rejects.toBeInstanceOf(TaskTimeoutError);
+      expect(await finalFailure(processTask(context(job("slow-task")), deps({ handler: timingOut("half.txt") })))).toBeInstanceOf(TaskTimeoutError);
       expect(target.pushes).toBe(0);
       expect(github.pulls.get("acme/target") ?? []).toHaveLength(0);
       expect(github.commentsOn("acme/dispatch", issueNumber)[0]?.body).toContain("failed");
@@ -597,7 +635,7 @@ describe("processTask", () => {
       const pull = await firstRun();
       await cancels.cancel(`${TASK}#2`);
       const pushesBefore = target.pushes;
-      await expect(processTask(context(followUpJob(pull), 0, 5, `${TASK}#2`), deps())).rejects.toBeInstanceOf(TaskCancelledError);
+      expect(await finalFailure(processTask(context(followUpJob(pull), 0, 5, `${TASK}#2`), deps()))).toBeInstanceOf(TaskCancelledError);
       expect(target.pushes).toBe(pushesBefore);
       expect(replies(pull)).toHaveLength(0);
     });
@@ -611,7 +649,7 @@ describe("processTask", () => {
           throw new ChangeFailedError("the hunk does not apply", "a hunk of the patch does not apply");
         },
       };
-      await expect(processTask(context(followUpJob(pull), 0, 5, `${TASK}#2`), deps({ handler: failing }))).rejects.toBeInstanceOf(PermanentTaskError);
+      expect(await finalFailure(processTask(context(followUpJob(pull), 0, 5, `${TASK}#2`), deps({ handler: failing })))).toBeInstanceOf(PermanentTaskError);
       expect(replies(pull)).toHaveLength(1);
       expect(replies(pull)[0]?.body).toContain("could not act on");
       expect(github.commentsOn("acme/dispatch", issueNumber)).toHaveLength(dispatchComments);
@@ -638,7 +676,7 @@ describe("processTask", () => {
 
     it("refuses a follow-up on a PR that is not the task's", async () => {
       await firstRun();
-      await expect(processTask(context(followUpJob(4242), 0, 5, `${TASK}#2`), deps())).rejects.toBeInstanceOf(PermanentTaskError);
+      expect(await finalFailure(processTask(context(followUpJob(4242), 0, 5, `${TASK}#2`), deps()))).toBeInstanceOf(PermanentTaskError);
       expect(github.pulls.get("acme/target")).toHaveLength(1);
     });
   });

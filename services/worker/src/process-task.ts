@@ -1,4 +1,5 @@
 import {
+  FinalTaskFailure,
   InvalidTaskError,
   TaskCancelledError,
   TaskTimeoutError,
@@ -9,6 +10,7 @@ import {
 } from "@agent-runner/core";
 import type { TaskJobContext } from "@agent-runner/runtime";
 import { CancelWatch } from "./attempt/cancel-watch.js";
+import { FailureReporter } from "./attempt/failure-reporter.js";
 import { issueAsItReadsNow } from "./attempt/issue-as-it-reads-now.js";
 import { TaskAttempt, type TaskOutcome } from "./attempt/task-attempt.js";
 import type { JobOutcome, WorkerDeps } from "./attempt/worker-deps.js";
@@ -16,10 +18,12 @@ import type { JobOutcome, WorkerDeps } from "./attempt/worker-deps.js";
 export type { TaskOutcome };
 
 /**
- * Runs one attempt at one job: builds the attempt, runs its steps, and on a
- * failure decides once whether the queue will retry it, which both the
- * dispatch-issue report and the job metric follow. A cancelled run ends
- * quietly: the poller that saw the cancel has said so on the issue.
+ * Runs one attempt at one job: reads the issue again when the job's reading
+ * is stale, runs the attempt's steps, and on a failure decides once whether
+ * the queue will retry it. The failure report, the job metric and the queue
+ * all follow that one decision: a failure no attempt follows is thrown as a
+ * FinalTaskFailure, which the queue adapter only translates. A cancelled run
+ * ends quietly: the poller that saw the cancel has said so on the issue.
  */
 export async function processTask(context: TaskJobContext, deps: WorkerDeps): Promise<TaskOutcome> {
   deps.metrics.jobStarted();
@@ -27,39 +31,42 @@ export async function processTask(context: TaskJobContext, deps: WorkerDeps): Pr
   deps.log.info({ jobId: context.jobId, attempt: context.attemptsMade + 1 }, "job started");
   const started = performance.now();
   const finished = (outcome: JobOutcome): void => deps.metrics.jobFinished(outcome, (performance.now() - started) / 1000);
-  const log = deps.log.child({ jobId: context.jobId, attempt: context.attemptsMade + 1 });
+  let log = deps.log.child({ jobId: context.jobId, attempt: context.attemptsMade + 1 });
   const watch = new CancelWatch({ ledger: deps.cancels, jobId: context.jobId, intervalMs: deps.settings.cancelCheckMs, parent: context.signal, log });
-  let attempt: TaskAttempt | undefined;
+  let failures: FailureReporter | undefined;
   try {
     const queued = parseJob(context.data);
+    log = log.child({ taskId: queued.taskId });
     if ((queued.run ?? 1) > 1 && context.attemptsMade === 0) deps.metrics.rerunStarted();
-    // The attempt that reports a failure exists before the issue is read again: an issue that no
-    // longer stands for the task is reported on it like any permanent failure.
-    attempt = new TaskAttempt(queued, { ...context, signal: watch.signal }, deps, watch);
+    // Exists before the issue is read again: an issue that no longer stands for the
+    // task is reported on it like any permanent failure.
+    failures = new FailureReporter(queued, deps, watch, log);
     await watch.assertNotCancelled();
     const job = issueReadingIsFresh(queued, context.attemptsMade) ? queued : await issueAsItReadsNow(queued, deps.github, deps.settings.trust);
-    attempt = new TaskAttempt(job, { ...context, signal: watch.signal }, deps, watch);
-    const outcome = await attempt.run();
-    attempt.log.info({ pull: outcome.pullUrl, state: outcome.pullState, branch: outcome.branch }, "task done");
+    const outcome = await new TaskAttempt(job, { ...context, signal: watch.signal }, deps, watch, failures).run();
+    log.info({ pull: outcome.pullUrl, state: outcome.pullState, branch: outcome.branch }, "task done");
     finished("completed");
     deps.metrics.taskOutcome(outcome.pullState);
     if (outcome.pullState === "opened") observePullOpened(job, deps);
     return outcome;
   } catch (raw) {
     const error = await causeOf(raw, watch);
-    const attemptLog = attempt?.log ?? log;
     if (error instanceof TaskCancelledError) {
-      attemptLog.info("task cancelled: stopped without writing anything more");
+      log.info("task cancelled: stopped without writing anything more");
       finished("cancelled");
       deps.metrics.taskOutcome("cancelled");
-      throw error;
+      throw new FinalTaskFailure(error);
     }
     const retry = willRetry(error, context.attemptsMade, context.maxAttempts);
-    attemptLog.warn({ err: error, verdict: classifyError(error), willRetry: retry }, "task attempt failed");
-    await attempt?.failed(error, retry);
-    finished(retry ? "retried" : "failed");
-    if (!retry) deps.metrics.taskOutcome("failed");
-    throw error;
+    log.warn({ err: error, verdict: classifyError(error), willRetry: retry }, "task attempt failed");
+    if (retry) {
+      finished("retried");
+      throw error;
+    }
+    await failures?.failed(error);
+    finished("failed");
+    deps.metrics.taskOutcome("failed");
+    throw new FinalTaskFailure(error);
   } finally {
     watch.stop();
   }
@@ -107,7 +114,7 @@ const FRESH_READING_MS = 5 * 60_000;
  * Every other attempt, a requeue from the board among them, reads the issue
  * again: it may have been edited, or its author no longer trusted.
  */
-export function issueReadingIsFresh(job: TaskJob, attemptsMade: number, now = Date.now()): boolean {
-  const age = now - Date.parse(job.enqueuedAt);
+function issueReadingIsFresh(job: TaskJob, attemptsMade: number): boolean {
+  const age = Date.now() - Date.parse(job.enqueuedAt);
   return attemptsMade === 0 && Number.isFinite(age) && age >= 0 && age <= FRESH_READING_MS;
 }

@@ -14,8 +14,8 @@ import {
 } from "@agent-runner/core";
 import { z } from "zod";
 
-export const CHANGE_HANDLERS = ["trace", "patch", "command"] as const;
-export const AGENT_SANDBOXES = ["bubblewrap", "none"] as const;
+const CHANGE_HANDLERS = ["trace", "patch", "command"] as const;
+const AGENT_SANDBOXES = ["bubblewrap", "none"] as const;
 
 /** The worker's environment: the common variables plus what running tasks needs. */
 export const workerEnvShape = {

@@ -5,7 +5,6 @@ import {
   InvalidTaskError,
   NoChangesError,
   PermanentTaskError,
-  PermissionDeniedError,
   RepoNotFoundError,
   TargetNotAllowedError,
 } from "./permanent-errors.js";
@@ -17,7 +16,6 @@ describe("PermanentTaskError subclasses", () => {
     ["InvalidTaskError", InvalidTaskError, "invalid_task"],
     ["RepoNotFoundError", RepoNotFoundError, "repo_not_found"],
     ["TargetNotAllowedError", TargetNotAllowedError, "target_not_allowed"],
-    ["PermissionDeniedError", PermissionDeniedError, "permission_denied"],
     ["ChangeFailedError", ChangeFailedError, "change_failed"],
     ["NoChangesError", NoChangesError, "no_changes"],
     ["BranchConflictError", BranchConflictError, "branch_conflict"],

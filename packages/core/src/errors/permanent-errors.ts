@@ -27,10 +27,6 @@ export class TargetNotAllowedError extends PermanentTaskError {
   readonly reason = "target_not_allowed";
 }
 
-export class PermissionDeniedError extends PermanentTaskError {
-  readonly reason = "permission_denied";
-}
-
 export class ChangeFailedError extends PermanentTaskError {
   readonly reason = "change_failed";
 }

@@ -11,5 +11,9 @@ export interface TaskJobContext {
   readonly signal: AbortSignal;
 }
 
-/** Resolves to the task's result, which the queue stores with the finished job (the reconcile sweep reads it). */
+/**
+ * Resolves to the task's result, which the queue stores with the finished job
+ * (the reconcile sweep reads it). A FinalTaskFailure says no attempt follows;
+ * any other error is retried while attempts remain.
+ */
 export type TaskProcessor = (context: TaskJobContext) => Promise<TaskResult | void>;

@@ -39,7 +39,7 @@ export function parseFollowUp(body: string, prefix: string): string | undefined 
 export const REVIEW_PATH_MAX_CHARS = 1024;
 
 /** Where an inline review comment sits: a file of the PR's diff and, unless it is on the whole file, a line. */
-export const reviewPlaceSchema = z.object({
+const reviewPlaceSchema = z.object({
   path: z.string().min(1).max(REVIEW_PATH_MAX_CHARS),
   line: z.number().int().positive().optional(),
 });

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { SandboxAdmin } from "../types.js";
 
-export const DEMO_DISPATCH = { owner: "acme", name: "dispatch" };
-export const DEMO_TARGET = { owner: "acme", name: "target" };
+const DEMO_DISPATCH = { owner: "acme", name: "dispatch" };
+const DEMO_TARGET = { owner: "acme", name: "target" };
 
 /** The repositories a person needs to point the poller and worker at the sandbox by hand. */
 export async function seedDemoRepos(admin: SandboxAdmin): Promise<void> {

@@ -12,7 +12,7 @@ import { parseCgiHead } from "./cgi-response.js";
 import { gitEnv } from "./git-command.js";
 import { parseGitRoute, type GitRoute } from "./git-route.js";
 
-export const HTTP_BACKEND = "/usr/lib/git-core/git-http-backend";
+const HTTP_BACKEND = "/usr/lib/git-core/git-http-backend";
 
 export interface GitHttpDeps {
   state: SandboxState;

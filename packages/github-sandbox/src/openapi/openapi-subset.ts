@@ -35,7 +35,7 @@ function readSpec(): JsonObject {
   return JSON.parse(readFileSync(path, "utf8")) as JsonObject;
 }
 
-export function extractOpenApiSubset(
+function extractOpenApiSubset(
   spec: JsonObject,
   operations: readonly string[],
   webhookEvents: readonly string[],

@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker, type Job } from "bullmq";
-import { TaskTimeoutError, currentSecrets, scrubText, willRetry, type Secrets, type TaskJobContext, type TaskProcessor, type TaskResult } from "@agent-runner/core";
+import { FinalTaskFailure, TaskTimeoutError, currentSecrets, scrubText, type Secrets, type TaskJobContext, type TaskProcessor, type TaskResult } from "@agent-runner/core";
 import type { RedisConnection } from "../redis/create-redis-connection.js";
 import { TASK_QUEUE_NAME } from "./queue-names.js";
 import { backoffDelay } from "./job-policy.js";
@@ -83,8 +83,7 @@ export class BullMqTaskWorker {
       // BullMQ stores what the processor returns as the job's returnvalue.
       return await this.options.processor(context);
     } catch (error) {
-      const final = !willRetry(error, context.attemptsMade, context.maxAttempts);
-      throw scrubErrorInPlace(final ? asUnrecoverable(error) : error, currentSecrets(this.options.secrets ?? []));
+      throw scrubErrorInPlace(error instanceof FinalTaskFailure ? asUnrecoverable(error.cause) : error, currentSecrets(this.options.secrets ?? []));
     } finally {
       clearTimeout(timer);
       this.controllers.delete(controller);
@@ -93,13 +92,13 @@ export class BullMqTaskWorker {
 }
 
 /**
- * BullMQ only skips the remaining attempts for an UnrecoverableError: a failure
- * `willRetry` says is final (a 404 from GitHub, a refused push, the last
- * attempt) is wrapped in one, keeping its message and cause, so the queue and
- * the worker never disagree about whether a job runs again.
+ * BullMQ only skips the remaining attempts for an UnrecoverableError: the
+ * task's own error from a FinalTaskFailure (the processor decided: a 404 from
+ * GitHub, a refused push, the last attempt) is wrapped in one, keeping its
+ * message and cause. The decision is the processor's alone; any other error
+ * is left to BullMQ's attempts and back-off.
  */
-function asUnrecoverable(error: unknown): unknown {
-  if (error instanceof UnrecoverableError) return error;
+function asUnrecoverable(error: unknown): UnrecoverableError {
   const wrapped = new UnrecoverableError(error instanceof Error ? error.message : String(error));
   wrapped.cause = error;
   return wrapped;

@@ -6,7 +6,6 @@ import {
   RepoNotFoundError,
   TargetNotAllowedError,
   TaskTimeoutError,
-  classifyError,
   isRepoAllowed,
   parseRepoRef,
   type FollowUp,
@@ -23,8 +22,9 @@ import { BranchClaimer, type ClaimedBranch } from "./branch-claimer.js";
 import type { CancelGuard } from "./cancel-watch.js";
 import { changeTask, commitMessage, followUpCommitMessage } from "./change-task.js";
 import { DispatchReporter, type PullState } from "./dispatch-reporter.js";
+import type { FailureReporter } from "./failure-reporter.js";
 import { FollowUpReporter } from "./follow-up-reporter.js";
-import { PullPublisher, type PublishedPull } from "./pull-publisher.js";
+import { PullPublisher, type PublishedPull, type PullContent } from "./pull-publisher.js";
 import { StepObserver, logListener, metricsListener } from "./step-observer.js";
 import type { WorkerDeps } from "./worker-deps.js";
 
@@ -51,7 +51,7 @@ const KEEP_WORK_GRACE_MS = 60_000;
  * repeating a write: one branch, one PR, one comment per task.
  */
 export class TaskAttempt {
-  readonly log: Logger;
+  private readonly log: Logger;
   private readonly target: RepoRef;
   private readonly observer: StepObserver;
   private readonly reporter: DispatchReporter;
@@ -59,8 +59,6 @@ export class TaskAttempt {
   private readonly publisher: PullPublisher;
   /** Set on a follow-up run: its one reply goes on the task's PR, not on the dispatch issue. */
   private readonly followUpReporter: FollowUpReporter | undefined;
-  /** The timed-out step's work was kept and reported: the failure needs no second comment. */
-  private keptWork = false;
 
   constructor(
     private readonly job: TaskJob,
@@ -68,6 +66,8 @@ export class TaskAttempt {
     private readonly deps: WorkerDeps,
     /** Read before every push and every GitHub write: nothing is written once a cancel was seen. */
     private readonly cancel: CancelGuard,
+    /** Reports the run's failure, if it fails for good; told when the attempt has reported it itself. */
+    private readonly failures: FailureReporter,
   ) {
     // The job schema has already checked that both names parse.
     const dispatch = parseRepoRef(job.dispatchRepo) as RepoRef;
@@ -106,26 +106,6 @@ export class TaskAttempt {
       await this.report(published.pull, published.state, published.preExisting);
       return { pullUrl: published.pull.htmlUrl, pullState: published.state, branch: claim.branch };
     });
-  }
-
-  /**
-   * Explains on the dispatch issue a failure nobody will retry. A failure to
-   * explain it is logged: the task's own error is what the queue must see.
-   */
-  async failed(error: unknown, retry: boolean): Promise<void> {
-    if (retry || this.keptWork) return;
-    if (await this.cancel.wasCancelled().catch(() => false)) return;
-    if (this.followUpReporter !== undefined) {
-      // A follow-up's failure is answered where it was asked: on the PR. The dispatch issue's report stands.
-      await this.followUpReporter
-        .failed(error)
-        .catch((reportError: unknown) => this.log.warn({ err: reportError }, "could not report the follow-up's failure on the pull request"));
-      return;
-    }
-    const exhausted = classifyError(error).kind !== "permanent";
-    await this.reporter
-      .failed(error, exhausted)
-      .catch((reportError: unknown) => this.log.warn({ err: reportError }, "could not report the failure on the dispatch issue"));
   }
 
   /**
@@ -255,6 +235,7 @@ export class TaskAttempt {
    * draft marked incomplete, says so once on the dispatch issue, then fails the
    * run with the timeout. The deadline has already aborted the job's signal:
    * these writes get a short grace of their own, and still stop on a cancel.
+   * They are the same timed steps as a finished run's: push, pr, report.
    */
   private async keepIncompleteWork(
     workspace: GitWorkspace,
@@ -264,16 +245,14 @@ export class TaskAttempt {
     existing: PullRequest | undefined,
   ): Promise<never> {
     const timedOut = change.timedOut as TaskTimeoutError;
-    const grace = AbortSignal.timeout(KEEP_WORK_GRACE_MS);
-    await this.cancel.assertNotCancelled();
-    await this.deps.pushes.record({ taskId: this.job.taskId, repo: this.target, branch: task.branch, sha: change.sha as string });
-    await workspace.push(task.branch, grace);
+    await this.push(workspace, task.branch, change.sha as string, AbortSignal.timeout(KEEP_WORK_GRACE_MS));
     const content = { title: incompletePullTitle(task), body: incompletePullBody(task, timedOut.message), head: task.branch, base, draft: true };
-    await this.cancel.assertNotCancelled();
-    const published = await this.publisher.publish(content, existing);
-    await this.cancel.assertNotCancelled();
-    await this.reporter.incomplete(published.pull, published.preExisting);
-    this.keptWork = true;
+    const published = await this.publish(content, existing);
+    await this.observer.time("report", async () => {
+      await this.cancel.assertNotCancelled();
+      await this.reporter.incomplete(published.pull, published.preExisting);
+    });
+    this.failures.keptWork();
     this.log.info({ pull: published.pull.htmlUrl }, "kept the timed-out work as an incomplete pull request");
     throw timedOut;
   }
@@ -296,17 +275,20 @@ export class TaskAttempt {
    * two leaves a record of a push that never landed, which is harmless; the
    * other order could leave a pushed branch the next attempt disowns.
    */
-  private async push(workspace: GitWorkspace, branch: string, sha: string): Promise<void> {
+  private async push(workspace: GitWorkspace, branch: string, sha: string, signal = this.context.signal): Promise<void> {
     await this.observer.time("push", async () => {
       await this.cancel.assertNotCancelled();
       await this.deps.pushes.record({ taskId: this.job.taskId, repo: this.target, branch, sha });
-      await workspace.push(branch, this.context.signal);
+      await workspace.push(branch, signal);
     });
     this.log.info({ branch, sha }, "pushed branch");
   }
 
   private async openOrUpdatePull(task: ChangeTask, summary: string, base: string, existing: PullRequest | undefined): Promise<PublishedPull> {
-    const content = { title: pullRequestTitle(task), body: pullRequestBody(task, summary), head: task.branch, base };
+    return this.publish({ title: pullRequestTitle(task), body: pullRequestBody(task, summary), head: task.branch, base }, existing);
+  }
+
+  private async publish(content: PullContent, existing: PullRequest | undefined): Promise<PublishedPull> {
     return this.observer.time("pr", async () => {
       await this.cancel.assertNotCancelled();
       return this.publisher.publish(content, existing);

@@ -279,14 +279,12 @@ describe("CommandTaskHandler", () => {
   describe("when the sandbox itself fails at task time", () => {
     /** A sandbox whose probe passed at start-up but whose run fails the way bwrap does before it executes anything. */
     function failingSandbox(said: string): AgentSandbox {
-      const runner = new UnsandboxedRunner();
       return {
         name: "bubblewrap",
         probe: async () => undefined,
         run: async () => {
           throw new SandboxSetupError("bubblewrap", said, { code: 1, signal: null });
         },
-        treePathInside: (dir) => runner.treePathInside(dir),
         pathInside: (file) => file.sandboxPath,
       };
     }

@@ -47,8 +47,6 @@ export interface AgentSandbox {
   /** Checks once, at start-up, that the mechanism works here; throws SandboxUnavailableError naming the cause. */
   probe(): Promise<void>;
   run(request: SandboxRunRequest): Promise<CommandExit>;
-  /** Where the command finds the tree: what an environment variable pointing at it must say. */
-  treePathInside(treeDir: string): string;
   /** Where the command finds a read-only file: what an environment variable pointing at it must say. */
   pathInside(file: ReadOnlyFile): string;
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { AgentSandbox, CommandExit, ReadOnlyFile, SandboxRunRequest } from "./agent-sandbox.js";
-import { bubblewrapArgs, SANDBOX_TREE_DIR, type HostLayout } from "./bubblewrap-args.js";
+import { bubblewrapArgs, type HostLayout } from "./bubblewrap-args.js";
 import { explainProbeError, explainProbeFailure } from "./explain-probe-failure.js";
 import { findExecutable } from "./find-executable.js";
 import { readHostLayout } from "./host-layout.js";
@@ -93,10 +93,6 @@ export class BubblewrapSandbox implements AgentSandbox {
       throw error;
     });
     return this.bwrapFile;
-  }
-
-  treePathInside(): string {
-    return SANDBOX_TREE_DIR;
   }
 
   pathInside(file: ReadOnlyFile): string {

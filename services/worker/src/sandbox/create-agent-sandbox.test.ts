@@ -12,12 +12,10 @@ describe("createAgentSandbox", () => {
     expect(createAgentSandbox("none").name).toBe("none");
   });
 
-  it("shows the tree and read-only files at their sandbox paths under bubblewrap, and at their host paths without a sandbox", () => {
+  it("shows read-only files at their sandbox paths under bubblewrap, and at their host paths without a sandbox", () => {
     const file = { hostPath: "/tmp/i/instruction.md", sandboxPath: "/run/agent/instruction.md" };
 
-    expect(createAgentSandbox("bubblewrap").treePathInside("/work/t")).toBe("/workspace");
     expect(createAgentSandbox("bubblewrap").pathInside(file)).toBe("/run/agent/instruction.md");
-    expect(createAgentSandbox("none").treePathInside("/work/t")).toBe("/work/t");
     expect(createAgentSandbox("none").pathInside(file)).toBe("/tmp/i/instruction.md");
   });
 });

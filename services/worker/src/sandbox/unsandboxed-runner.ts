@@ -29,10 +29,6 @@ export class UnsandboxedRunner implements AgentSandbox {
     });
   }
 
-  treePathInside(treeDir: string): string {
-    return treeDir;
-  }
-
   pathInside(file: ReadOnlyFile): string {
     return file.hostPath;
   }

@@ -1,9 +1,8 @@
 import { expect } from "vitest";
 import type { Sandbox } from "@agent-runner/github-sandbox";
-import { formatA, waitFor } from "@agent-runner/test-kit";
+import { formatA, parseExposition, sampleValue, waitFor } from "@agent-runner/test-kit";
 import { POLLER_METRICS } from "@agent-runner/poller";
 import type { Pipeline } from "../test-support/pipeline.js";
-import { parseExposition, sampleValue } from "../test-support/prometheus-text.js";
 
 /** A dispatch issue and its target repository, made for one follow-up test. */
 export interface SeededTask {

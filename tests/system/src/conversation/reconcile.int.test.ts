@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
-import { formatA, waitFor } from "@agent-runner/test-kit";
-import { parseExposition, sampleValue } from "../test-support/prometheus-text.js";
+import { formatA, parseExposition, sampleValue, waitFor } from "@agent-runner/test-kit";
 import { startPipeline, type Pipeline } from "../test-support/pipeline.js";
 
 const WRITE_METHODS = new Set(["POST", "PATCH", "PUT", "DELETE"]);

@@ -1,8 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
-import { formatA, RedisServerProcess, waitFor } from "@agent-runner/test-kit";
+import { findSamples, formatA, parseExposition, RedisServerProcess, sampleValue, waitFor, type Sample } from "@agent-runner/test-kit";
 import { startPipeline, type Pipeline } from "../test-support/pipeline.js";
-import { findSamples, parseExposition, sampleValue, type Sample } from "../test-support/prometheus-text.js";
 import { checkMetrics } from "../test-support/promtool.js";
 
 const TASK_ID = "metrics-task-4f2a9c";
@@ -180,6 +179,8 @@ describe("readiness while Redis is unreachable", () => {
     for (const port of [poller, worker]) {
       await waitFor(async () => (await get(port, "/readyz")).status === 200, 30_000, `/readyz 200 on ${port}`);
     }
+    // Ready comes before the first poll has finished on a loaded machine: the counter must exist first.
+    await waitFor(async () => (sampleValue((await scrape(poller)).samples, "agent_runner_polls_total") ?? 0) >= 1, 30_000, "the first poll");
 
     await server.stop();
     for (const port of [poller, worker]) {

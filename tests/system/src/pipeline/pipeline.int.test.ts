@@ -246,11 +246,23 @@ describe("the pipeline against the sandbox, real Redis and nodegit", () => {
   }
 });
 
+/**
+ * Every file below `dir` that `match`es. The workers are still running: a lock directory can
+ * vanish between listing its parent and reading it, so a directory gone meanwhile is skipped.
+ */
 async function findFiles(dir: string, match: (p: string) => boolean): Promise<string[]> {
   const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    const full = path.join(entry.parentPath, entry.name);
-    if (entry.isFile() && match(full)) out.push(full);
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return out;
+    throw error;
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await findFiles(full, match)));
+    else if (entry.isFile() && match(full)) out.push(full);
   }
   return out;
 }

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { freePort, requireBinary } from "@agent-runner/test-kit";
+import { freePort, requireBinary, waitFor } from "@agent-runner/test-kit";
 
 export interface PromTarget {
   readonly labels: Record<string, string>;
@@ -87,15 +87,21 @@ export async function startPrometheus(configYaml: string): Promise<PrometheusSer
 }
 
 async function waitUntilReady(url: string, exited: () => boolean, output: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (exited()) throw new Error(`prometheus exited during start-up:\n${output()}`);
-    const ready = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2_000) }).then(
-      (r) => r.ok,
-      () => false,
+  try {
+    await waitFor(
+      () => fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok),
+      60_000,
+      `prometheus at ${url} to be ready`,
+      {
+        intervalMs: 200,
+        abortIf: () => {
+          if (exited()) throw new Error(`prometheus exited during start-up:\n${output()}`);
+        },
+      },
     );
-    if (ready) return;
-    await new Promise((r) => setTimeout(r, 200));
+  } catch (error) {
+    // An early exit has named Prometheus's output already; a timeout names it here.
+    if (exited()) throw error;
+    throw new Error(`${error instanceof Error ? error.message : String(error)}:\n${output()}`, { cause: error });
   }
-  throw new Error(`prometheus at ${url} was not ready within 60 s:\n${output()}`);
 }

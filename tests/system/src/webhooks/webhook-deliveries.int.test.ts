@@ -2,9 +2,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { POLLER_METRICS } from "@agent-runner/poller";
 import { signatureSha256, startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
-import { formatA, waitFor } from "@agent-runner/test-kit";
+import { formatA, parseExposition, sampleValue, waitFor } from "@agent-runner/test-kit";
 import { startPipeline, type Pipeline } from "../test-support/pipeline.js";
-import { parseExposition, sampleValue } from "../test-support/prometheus-text.js";
 
 // Built at run time so no secret-shaped literal sits in the repository.
 const SECRET = ["webhook", "secret", randomUUID()].join("-");

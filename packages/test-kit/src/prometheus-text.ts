@@ -5,10 +5,13 @@ export interface Sample {
   readonly value: number;
 }
 
-const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$/;
+const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
-/** Parses the samples of a /metrics body (comments skipped); enough for assertions, not a full parser. */
+/**
+ * Parses the samples of a /metrics body (comments skipped); enough for the
+ * system tests' assertions and the bench's readings, not a full parser.
+ */
 export function parseExposition(text: string): Sample[] {
   const samples: Sample[] = [];
   for (const line of text.split("\n")) {

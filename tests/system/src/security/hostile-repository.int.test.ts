@@ -16,6 +16,14 @@ const run = promisify(execFile);
 /** The identity the runner commits as by default (AGENT_NAME, AGENT_EMAIL): what an attacker would forge. */
 const RUNNER_AUTHOR = { name: "agent-runner", email: "agent-runner@users.noreply.github.com" };
 
+/** A local GitHub (responses checked against the OpenAPI description) with an attacker, mallory, who has a token. */
+async function sandboxWithMallory(): Promise<{ sandbox: Sandbox; mallory: { login: string; token: string } }> {
+  const sandbox = await startSandbox({ validateResponses: true });
+  const user = sandbox.admin.createUser({ login: "mallory" });
+  if (user.token === undefined) throw new Error("no token for mallory");
+  return { sandbox, mallory: { login: user.login, token: user.token } };
+}
+
 /**
  * Another user with push access to the target (and, like anyone, the right to
  * comment on the dispatch issue) forges every mark the runner leaves: a branch
@@ -30,10 +38,7 @@ describe("a target repository where another user with push access forges the run
   const work: string[] = [];
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ validateResponses: true });
-    const user = sandbox.admin.createUser({ login: "mallory" });
-    if (user.token === undefined) throw new Error("no token for mallory");
-    mallory = { login: user.login, token: user.token };
+    ({ sandbox, mallory } = await sandboxWithMallory());
   });
 
   afterEach(async () => {
@@ -207,10 +212,7 @@ describe("a target repository that commits symbolic links out of its working tre
   const work: string[] = [];
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ validateResponses: true });
-    const user = sandbox.admin.createUser({ login: "mallory" });
-    if (user.token === undefined) throw new Error("no token for mallory");
-    mallory = { login: user.login, token: user.token };
+    ({ sandbox, mallory } = await sandboxWithMallory());
   });
 
   afterEach(async () => {

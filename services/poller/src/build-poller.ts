@@ -29,6 +29,7 @@ import { TaskTracker } from "./task-tracker.js";
 import type { PollerConfig } from "./poller-config.js";
 import { createPollerMetrics } from "./poller-metrics.js";
 import { ReconcileLoop } from "./reconcile-loop.js";
+import { lazyRunnerIdentity } from "./runner-identity-source.js";
 import { createReconcileMetrics } from "./reconcile-metrics.js";
 import { Reconciler, type ReconcilerDeps } from "./reconciler.js";
 import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
@@ -55,6 +56,8 @@ export async function startPollerService(config: PollerConfig, log: Logger, fetc
   const ledger = new RedisAnswerLedger(redis, config.queuePrefix);
   const runs = new RedisTaskRuns(redis, config.queuePrefix);
   const cancels = new RedisCancellationLedger(redis, config.queuePrefix);
+  // One `GET /user` per process, whichever part of the poller asks first.
+  const runner = lazyRunnerIdentity(github);
   const canceller = new TaskCanceller({
     github,
     queue,
@@ -64,7 +67,7 @@ export async function startPollerService(config: PollerConfig, log: Logger, fetc
     dispatchRepo: config.dispatchRepo,
     dispatchLabel: config.dispatchLabel,
     commandPrefix: config.commandPrefix,
-    pulls: config.closePullOnCancel ? new TaskPullCloser({ github, runs, log }) : undefined,
+    pulls: config.closePullOnCancel ? new TaskPullCloser({ github, runs, runner, log }) : undefined,
     log,
   });
   const policy = {
@@ -88,6 +91,7 @@ export async function startPollerService(config: PollerConfig, log: Logger, fetc
       const issue = await github.getIssue(config.dispatchRepo, issueNumber);
       return issue === undefined ? undefined : poller.jobFor(issue);
     },
+    runner,
     metrics,
     log,
   });
@@ -132,7 +136,7 @@ export async function startPollerService(config: PollerConfig, log: Logger, fetc
     log,
     metrics,
   });
-  const reconcile = config.reconcile === undefined ? undefined : buildReconcileLoop(config, config.reconcile, { github, queue, runs, cancels, redis, registry, log });
+  const reconcile = config.reconcile === undefined ? undefined : buildReconcileLoop(config, config.reconcile, { github, queue, runs, cancels, runner, redis, registry, log });
   const ops = await startOpsServer({
     port: config.port,
     registry,
@@ -169,7 +173,7 @@ export async function startPollerService(config: PollerConfig, log: Logger, fetc
 }
 
 type ReconcileSettings = NonNullable<PollerConfig["reconcile"]>;
-type ReconcileShared = Pick<ReconcilerDeps, "github" | "runs" | "cancels"> & {
+type ReconcileShared = Pick<ReconcilerDeps, "github" | "runs" | "cancels" | "runner"> & {
   queue: ReconcilerDeps["jobs"];
   redis: RedisConnection;
   registry: Registry;
@@ -177,7 +181,7 @@ type ReconcileShared = Pick<ReconcilerDeps, "github" | "runs" | "cancels"> & {
 };
 
 function buildReconcileLoop(config: PollerConfig, settings: ReconcileSettings, shared: ReconcileShared): ReconcileLoop {
-  const { github, queue, runs, cancels, redis, registry, log } = shared;
+  const { github, queue, runs, cancels, runner, redis, registry, log } = shared;
   const ledger = new RedisReconcileLedger(redis, config.queuePrefix);
   const reconciler = new Reconciler({
     github,
@@ -186,6 +190,7 @@ function buildReconcileLoop(config: PollerConfig, settings: ReconcileSettings, s
     jobs: queue,
     pushes: new RedisPushLedger(redis, config.queuePrefix),
     ledger,
+    runner,
     dispatchRepo: config.dispatchRepo,
     dispatchLabel: config.dispatchLabel,
     processedLabel: config.processedLabel,

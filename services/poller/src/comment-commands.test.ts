@@ -2,22 +2,10 @@ import { describe, expect, it } from "vitest";
 import { createLogger } from "@agent-runner/runtime";
 import type { DispatchIssue, IssueComment, TaskJob } from "@agent-runner/core";
 import { FakeGitHubClient, FakeTaskQueue, MemoryCancellationLedger, MemoryOwnCommentTally, MemoryTaskRuns } from "@agent-runner/core/testing";
-import type { AnswerLedger } from "./answer-ledger.js";
 import { CommentCommands, parseCommand } from "./comment-commands.js";
 import { TaskCanceller } from "./task-canceller.js";
 import { TaskTracker } from "./task-tracker.js";
-
-class MemoryLedger implements AnswerLedger {
-  readonly keys = new Set<string>();
-  async claim(key: string): Promise<boolean> {
-    if (this.keys.has(key)) return false;
-    this.keys.add(key);
-    return true;
-  }
-  async release(key: string): Promise<void> {
-    this.keys.delete(key);
-  }
-}
+import { MemoryAnswerLedger } from "./test-support/memory-answer-ledger.js";
 
 describe("parseCommand", () => {
   it.each([
@@ -47,7 +35,7 @@ function setup() {
   const queue = new FakeTaskQueue();
   const runs = new MemoryTaskRuns();
   const cancels = new MemoryCancellationLedger();
-  const ledger = new MemoryLedger();
+  const ledger = new MemoryAnswerLedger();
   const log = createLogger({ level: "silent", service: "test", secrets: [] });
   const dispatchRepo = { owner: "acme", repo: "dispatch" };
   const policy = { dispatchRepo, processedLabel: "processed", allowedTargetRepos: ["acme/*"], trustedAuthorAssociations: ["OWNER"], trustedAuthors: ["release-bot"] };

@@ -7,18 +7,7 @@ import type { AnswerLedger } from "./answer-ledger.js";
 import { DispatchPoller } from "./dispatch-poller.js";
 import { ListingWindow } from "./listing-window.js";
 import type { PollerMetrics } from "./poller-metrics.js";
-
-class MemoryLedger implements AnswerLedger {
-  readonly keys = new Set<string>();
-  async claim(key: string): Promise<boolean> {
-    if (this.keys.has(key)) return false;
-    this.keys.add(key);
-    return true;
-  }
-  async release(key: string): Promise<void> {
-    this.keys.delete(key);
-  }
-}
+import { MemoryAnswerLedger } from "./test-support/memory-answer-ledger.js";
 
 const noMetrics: PollerMetrics = {
   poll: () => undefined,
@@ -31,7 +20,7 @@ const noMetrics: PollerMetrics = {
   followUp: () => undefined,
 };
 
-function setup(ledger: AnswerLedger = new MemoryLedger()) {
+function setup(ledger: AnswerLedger = new MemoryAnswerLedger()) {
   const github = new FakeGitHubClient();
   const clock = { now: Date.parse("2026-01-01T00:00:00Z") };
   const queue = new FakeTaskQueue();
@@ -171,7 +160,7 @@ describe("DispatchPoller", () => {
   });
 
   it("retries the answer on the next poll when commenting failed", async () => {
-    const ledger = new MemoryLedger();
+    const ledger = new MemoryAnswerLedger();
     const { github, poller } = setup(ledger);
     const issue = github.addIssue("acme/dispatch", { title: "T", body: "oops", labels: ["copilot-agent"] });
     github.failures.set("createIssueComment", [new GitHubApiError({ status: 502, message: "x", route: "c" })]);

@@ -2,20 +2,9 @@ import { describe, expect, it } from "vitest";
 import { createLogger } from "@agent-runner/runtime";
 import { followUpMarker, type TaskJob } from "@agent-runner/core";
 import { FakeGitHubClient, FakeTaskQueue, MemoryFollowUpBacklog, MemoryTaskRuns } from "@agent-runner/core/testing";
-import type { AnswerLedger } from "./answer-ledger.js";
 import { FollowUps, type FollowUpCandidate, type FollowUpOutcome } from "./follow-ups.js";
-
-class MemoryLedger implements AnswerLedger {
-  readonly keys = new Set<string>();
-  async claim(key: string): Promise<boolean> {
-    if (this.keys.has(key)) return false;
-    this.keys.add(key);
-    return true;
-  }
-  async release(key: string): Promise<void> {
-    this.keys.delete(key);
-  }
-}
+import { lazyRunnerIdentity } from "./runner-identity-source.js";
+import { MemoryAnswerLedger } from "./test-support/memory-answer-ledger.js";
 
 const TASK = "task-0001";
 const target = { owner: "acme", repo: "target" };
@@ -39,7 +28,7 @@ async function setup(options: { pullAuthor?: string; body?: string; head?: strin
   const queue = new FakeTaskQueue();
   const runs = new MemoryTaskRuns();
   const backlog = new MemoryFollowUpBacklog();
-  const ledger = new MemoryLedger();
+  const ledger = new MemoryAnswerLedger();
   const outcomes: FollowUpOutcome[] = [];
   await runs.track(TASK, 5);
   await runs.setTarget(TASK, "acme/target");
@@ -63,6 +52,7 @@ async function setup(options: { pullAuthor?: string; body?: string; head?: strin
     trust: { trustedAuthorAssociations: ["OWNER", "MEMBER", "COLLABORATOR"], trustedAuthors: [] },
     prefix: "/agent",
     jobFor: async (issueNumber) => jobOf(issueNumber),
+    runner: lazyRunnerIdentity(github),
     metrics: { followUp: (outcome) => outcomes.push(outcome) },
     log: createLogger({ level: "silent", service: "test", secrets: [] }),
   });

@@ -1,6 +1,7 @@
 import {
   branchNameFor,
   candidatePrefixes,
+  correlationComment,
   REVIEW_PATH_MAX_CHARS,
   followUpMarker,
   formatRepoRef,
@@ -22,6 +23,7 @@ import {
 import type { Logger } from "@agent-runner/runtime";
 import type { AnswerLedger } from "./answer-ledger.js";
 import type { FoundPath } from "./dispatch-poller.js";
+import type { RunnerIdentitySource } from "./runner-identity-source.js";
 
 /** A comment on an issue or PR of a target repository: a possible follow-up. */
 export interface FollowUpCandidate {
@@ -50,6 +52,8 @@ export interface FollowUpsDeps {
   readonly trust: TrustPolicy;
   readonly prefix: string;
   readonly jobFor: JobForIssueNumber;
+  /** Who the runner is: its own comments and PRs are told from anyone else's by author. */
+  readonly runner: RunnerIdentitySource;
   readonly metrics: { followUp(outcome: FollowUpOutcome, path: FoundPath): void };
   readonly log: Logger;
 }
@@ -66,8 +70,6 @@ const LOCK_MS = 30_000;
  * Untrusted commenters get no reply: a reply would let anyone make the runner write.
  */
 export class FollowUps {
-  private login: Promise<string> | undefined;
-
   constructor(private readonly deps: FollowUpsDeps) {}
 
   /** Claims and queues the follow-ups among `candidates`; returns how many were queued. */
@@ -181,7 +183,7 @@ export class FollowUps {
     for (const taskId of tracked.keys()) {
       const target = targets.get(taskId);
       if (target === undefined || parseRepoRef(target) === undefined || target.toLowerCase() !== repoName) continue;
-      if (pull.body?.includes(correlation(taskId)) !== true) continue;
+      if (pull.body?.includes(correlationComment(taskId)) !== true) continue;
       if (candidatePrefixes(taskId).some((prefix) => branchNameFor(prefix) === pull.headRef)) return taskId;
     }
     return undefined;
@@ -196,13 +198,7 @@ export class FollowUps {
   }
 
   private async isRunner(login: string | undefined): Promise<boolean> {
-    this.login ??= this.deps.github.getAuthenticatedLogin();
-    // A failed look-up is not cached: the next comment asks again.
-    const runner = await this.login.catch((error: unknown) => {
-      this.login = undefined;
-      throw error;
-    });
-    return login !== undefined && login.toLowerCase() === runner.toLowerCase();
+    return (await this.deps.runner()).wrote(login);
   }
 }
 
@@ -219,10 +215,6 @@ function followUpKey({ repo, comment, review }: FollowUpCandidate): string {
 function boundedPlace(place: ReviewPlace): ReviewPlace {
   const path = place.path.slice(0, REVIEW_PATH_MAX_CHARS);
   return place.line === undefined ? { path } : { path, line: place.line };
-}
-
-function correlation(taskId: string): string {
-  return `<!-- agent_task_metadata ${JSON.stringify({ task_id: taskId })} -->`;
 }
 
 function closedPullReply(marker: string, pull: PullRequest, commentUrl: string, prefix: string): string {

@@ -12,6 +12,7 @@ import { createLogger } from "@agent-runner/runtime";
 import { ReconcileLoop } from "./reconcile-loop.js";
 import type { DriftAction, DriftKind, ReconcileMetrics } from "./reconcile-metrics.js";
 import { Reconciler } from "./reconciler.js";
+import { lazyRunnerIdentity } from "./runner-identity-source.js";
 
 const silent = createLogger({ level: "silent", service: "test", secrets: [] });
 const dispatch = { owner: "acme", repo: "dispatch" };
@@ -50,6 +51,7 @@ function setUp(options: { deleteOrphanBranches?: boolean; now?: () => number } =
     jobs,
     pushes,
     ledger,
+    runner: lazyRunnerIdentity(github),
     dispatchRepo: dispatch,
     dispatchLabel: "copilot-agent",
     processedLabel: "processed",

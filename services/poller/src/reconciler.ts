@@ -1,5 +1,4 @@
 import {
-  RunnerIdentity,
   announcePull,
   branchNameFor,
   candidatePrefixes,
@@ -18,6 +17,7 @@ import {
   type PushLedger,
   type ReconcileLedger,
   type RepoRef,
+  type RunnerIdentity,
   type TaskJobInspector,
   type TaskRuns,
 } from "@agent-runner/core";
@@ -25,6 +25,7 @@ import type { Logger } from "@agent-runner/runtime";
 import { OrphanBranches, couldBeBranchOf } from "./orphan-branches.js";
 import type { DriftAction, DriftKind, ReconcileMetrics } from "./reconcile-metrics.js";
 import { isSettled, readTaskView, sameRepo, stillSettled, type TaskView, type ViewSources } from "./reconcile-view.js";
+import type { RunnerIdentitySource } from "./runner-identity-source.js";
 
 export interface ReconcilerDeps {
   readonly github: GitHubClient;
@@ -33,6 +34,8 @@ export interface ReconcilerDeps {
   readonly jobs: TaskJobInspector;
   readonly pushes: PushLedger;
   readonly ledger: ReconcileLedger;
+  /** Who the runner is: only its own comments and PRs count as a task's report and PR. */
+  readonly runner: RunnerIdentitySource;
   readonly dispatchRepo: RepoRef;
   readonly dispatchLabel: string;
   readonly processedLabel: string;
@@ -71,7 +74,6 @@ const CONCURRENCY = 20;
  * repairs its own, and a stopped one stays as the person left it.
  */
 export class Reconciler {
-  private runner: Promise<RunnerIdentity> | undefined;
   private cursor = 0;
   private listing: { etag: string | undefined; issues: Map<number, DispatchIssue> } | undefined;
   private readonly branches: OrphanBranches;
@@ -94,7 +96,7 @@ export class Reconciler {
     // Redis before GitHub: a run that finished before the listing was read wrote its marks before it too.
     const views = await this.viewsOf(this.window(tracked));
     const issues = await this.openIssues();
-    const runner = await this.identity();
+    const runner = await this.deps.runner();
     for (const view of views) await this.guarded(view.taskId, () => this.reconcileTask(view, issues.get(view.issueNumber), runner, count));
     const repos = await this.reconcileBranches(views, tracked, count);
     await this.reportStuckJobs(count);
@@ -129,14 +131,6 @@ export class Reconciler {
     if (listing.status === "not_modified") return new Map();
     this.listing = { etag: listing.etag, issues: new Map(listing.issues.map((issue) => [issue.number, issue])) };
     return this.listing.issues;
-  }
-
-  private async identity(): Promise<RunnerIdentity> {
-    this.runner ??= this.deps.github.getAuthenticatedLogin().then((login) => new RunnerIdentity(login));
-    return this.runner.catch((error: unknown) => {
-      this.runner = undefined;
-      throw error;
-    });
   }
 
   private async reconcileTask(view: TaskView, issue: DispatchIssue | undefined, runner: RunnerIdentity, count: Count): Promise<void> {

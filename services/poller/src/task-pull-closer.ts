@@ -1,9 +1,11 @@
-import { branchNameFor, candidatePrefixes, parseRepoRef, type GitHubClient, type PullRequest, type RepoRef, type TaskRuns } from "@agent-runner/core";
+import { branchNameFor, candidatePrefixes, correlationComment, parseRepoRef, type GitHubClient, type PullRequest, type RepoRef, type TaskRuns } from "@agent-runner/core";
 import type { Logger } from "@agent-runner/runtime";
+import type { RunnerIdentitySource } from "./runner-identity-source.js";
 
 export interface TaskPullCloserDeps {
   readonly github: GitHubClient;
   readonly runs: TaskRuns;
+  readonly runner: RunnerIdentitySource;
   readonly log: Logger;
 }
 
@@ -15,8 +17,6 @@ export interface TaskPullCloserDeps {
  * left alone.
  */
 export class TaskPullCloser {
-  private login: Promise<string> | undefined;
-
   constructor(private readonly deps: TaskPullCloserDeps) {}
 
   /** Closes the task's open PR, if it has one; returns its number. A failure is logged, never thrown: the cancel itself stands. */
@@ -39,12 +39,13 @@ export class TaskPullCloser {
   }
 
   private async openPullOf(taskId: string, target: RepoRef): Promise<PullRequest | undefined> {
-    this.login ??= this.deps.github.getAuthenticatedLogin();
-    const login = (await this.login).toLowerCase();
-    const marker = `<!-- agent_task_metadata ${JSON.stringify({ task_id: taskId })} -->`;
+    const runner = await this.deps.runner();
+    const marker = correlationComment(taskId);
     for (const prefix of candidatePrefixes(taskId)) {
       const pulls = await this.deps.github.findPullsByHead(target, target.owner, branchNameFor(prefix));
-      const ours = pulls.find((p) => p.state === "open" && p.authorLogin?.toLowerCase() === login && p.body?.includes(marker) === true);
+      // Both readings of "names the task": the worker's (the body's first marker) and the exact marker it
+      // writes. Each alone would let a PR the other refuses be closed; closing wants both.
+      const ours = pulls.find((p) => p.state === "open" && runner.ownsPull(p, taskId) && p.body?.includes(marker) === true);
       if (ours !== undefined) return ours;
     }
     return undefined;

@@ -2,21 +2,9 @@ import { describe, expect, it } from "vitest";
 import { createLogger } from "@agent-runner/runtime";
 import type { TaskJob } from "@agent-runner/core";
 import { FakeGitHubClient, FakeTaskQueue, MemoryCancellationLedger, MemoryTaskRuns } from "@agent-runner/core/testing";
-import type { AnswerLedger } from "./answer-ledger.js";
 import { TaskCanceller } from "./task-canceller.js";
 import { TaskTracker } from "./task-tracker.js";
-
-class MemoryLedger implements AnswerLedger {
-  readonly keys = new Set<string>();
-  async claim(key: string): Promise<boolean> {
-    if (this.keys.has(key)) return false;
-    this.keys.add(key);
-    return true;
-  }
-  async release(key: string): Promise<void> {
-    this.keys.delete(key);
-  }
-}
+import { MemoryAnswerLedger } from "./test-support/memory-answer-ledger.js";
 
 function setup() {
   const github = new FakeGitHubClient();
@@ -30,7 +18,7 @@ function setup() {
     queue,
     runs,
     cancels,
-    ledger: new MemoryLedger(),
+    ledger: new MemoryAnswerLedger(),
     dispatchRepo: { owner: "acme", repo: "dispatch" },
     dispatchLabel: "copilot-agent",
     commandPrefix: "/agent",

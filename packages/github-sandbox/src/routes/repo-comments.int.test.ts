@@ -1,6 +1,6 @@
 import type { Octokit } from "@octokit/rest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { sleep } from "@agent-runner/core";
+import { setTimeout as sleep } from "node:timers/promises";
 import { startSandbox } from "../start-sandbox.js";
 import { errorOf, octokitFor } from "../test-support/octokit-for.js";
 import type { Sandbox } from "../types.js";

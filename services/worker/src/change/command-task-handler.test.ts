@@ -108,7 +108,8 @@ describe("CommandTaskHandler", () => {
     expect(output).toContain("to stderr\n");
     expect(output).toContain("progress 1\nprogress 2\n");
     expect(result.summary).toContain("Ran the change command `sh` (exit code 0).");
-    expect(result.summary).toContain("progress 11\n");
+    // The summary keeps the last 20 lines: progress 11–30, or 12–30 when stderr's line arrived last.
+    expect(result.summary).toContain("progress 12\n");
     expect(result.summary).toContain("progress 30\n```");
     expect(result.summary).not.toContain("progress 10\n");
     expect(result.changedFiles).toEqual([TRACE]);

@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import { booleanFlag, checkCommonEnv, trustEnvShape, commonEnvShape, commonSettings, positiveInt, type DeepReadonly } from "@agent-runner/core";
+import { booleanFlag, checkCommonEnv, trustEnvShape, commonEnvShape, commonSettings, firstLine, positiveInt, readSecretFile, type DeepReadonly } from "@agent-runner/core";
 import { z } from "zod";
 
 const WEBHOOK_SECRET_MIN_LENGTH = 16;
@@ -83,14 +82,9 @@ export const pollerConfigSchema = z
 function readWebhookSecret(env: { GITHUB_WEBHOOK_SECRET?: string; GITHUB_WEBHOOK_SECRET_FILE?: string }, ctx: z.RefinementCtx): string | undefined {
   if (env.GITHUB_WEBHOOK_SECRET !== undefined) return env.GITHUB_WEBHOOK_SECRET;
   if (env.GITHUB_WEBHOOK_SECRET_FILE === undefined) return undefined;
-  let secret: string;
-  try {
-    secret = readFileSync(env.GITHUB_WEBHOOK_SECRET_FILE, "utf8").split(/\r?\n/)[0]?.trim() ?? "";
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
-    ctx.addIssue({ code: "custom", path: ["GITHUB_WEBHOOK_SECRET_FILE"], message: `cannot be read (${code})` });
-    return undefined;
-  }
+  const text = readSecretFile(env.GITHUB_WEBHOOK_SECRET_FILE, "GITHUB_WEBHOOK_SECRET_FILE", ctx);
+  if (text === undefined) return undefined;
+  const secret = firstLine(text);
   if (secret.length < WEBHOOK_SECRET_MIN_LENGTH) {
     // The length only: the secret itself never goes into an error message.
     ctx.addIssue({ code: "custom", path: ["GITHUB_WEBHOOK_SECRET_FILE"], message: `must hold at least ${WEBHOOK_SECRET_MIN_LENGTH} characters on its first line` });

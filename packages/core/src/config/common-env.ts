@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 import type { DeepReadonly } from "./load-config.js";
-import { LOG_FORMATS, LOG_LEVELS, commaList, positiveInt, repoRef, splitList } from "./env-fields.js";
+import { LOG_FORMATS, LOG_LEVELS, commaList, firstLine, positiveInt, readSecretFile, repoRef, splitList } from "./env-fields.js";
 
 export type ServiceName = "poller" | "worker";
 
@@ -134,12 +133,7 @@ function readApp(env: CommonEnv, ctx: z.RefinementCtx): GitHubAppSettings | unde
   if (env.GITHUB_APP_ID === undefined) return undefined;
   let privateKey = env.GITHUB_APP_PRIVATE_KEY ?? "";
   if (privateKey === "" && env.GITHUB_APP_PRIVATE_KEY_FILE !== undefined) {
-    try {
-      privateKey = readFileSync(env.GITHUB_APP_PRIVATE_KEY_FILE, "utf8");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
-      ctx.addIssue({ code: "custom", path: ["GITHUB_APP_PRIVATE_KEY_FILE"], message: `cannot be read (${code})` });
-    }
+    privateKey = readSecretFile(env.GITHUB_APP_PRIVATE_KEY_FILE, "GITHUB_APP_PRIVATE_KEY_FILE", ctx) ?? "";
   }
   // Environments often carry the PEM on one line with literal "\n"s.
   privateKey = privateKey.replace(/\\n/g, "\n").trim();
@@ -153,13 +147,9 @@ function readApp(env: CommonEnv, ctx: z.RefinementCtx): GitHubAppSettings | unde
 function readToken(env: CommonEnv, ctx: z.RefinementCtx): string {
   if (env.GITHUB_TOKEN !== undefined && env.GITHUB_TOKEN !== "") return env.GITHUB_TOKEN;
   if (env.GITHUB_TOKEN_FILE === undefined) return "";
-  try {
-    const token = readFileSync(env.GITHUB_TOKEN_FILE, "utf8").split(/\r?\n/)[0]?.trim() ?? "";
-    if (token !== "") return token;
-    ctx.addIssue({ code: "custom", path: ["GITHUB_TOKEN_FILE"], message: "names an empty file" });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
-    ctx.addIssue({ code: "custom", path: ["GITHUB_TOKEN_FILE"], message: `cannot be read (${code})` });
-  }
-  return "";
+  const text = readSecretFile(env.GITHUB_TOKEN_FILE, "GITHUB_TOKEN_FILE", ctx);
+  if (text === undefined) return "";
+  const token = firstLine(text);
+  if (token === "") ctx.addIssue({ code: "custom", path: ["GITHUB_TOKEN_FILE"], message: "names an empty file" });
+  return token;
 }

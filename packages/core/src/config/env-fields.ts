@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseRepoRef, type RepoRef } from "../task/repo-name.js";
 
@@ -52,3 +53,22 @@ export const argvJson = () =>
     ctx.addIssue({ code: "custom", message: 'must be a JSON array of strings naming a program, e.g. ["my-agent","--yes"]' });
     return z.NEVER;
   });
+
+/**
+ * The text of a secret mounted as a file (a `*_FILE` variable), or undefined with an issue on
+ * that variable when it cannot be read; the issue names the error code only, never the content.
+ */
+export function readSecretFile(file: string, variable: string, ctx: z.RefinementCtx): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    ctx.addIssue({ code: "custom", path: [variable], message: `cannot be read (${code})` });
+    return undefined;
+  }
+}
+
+/** The first line of a secret file, trimmed: tokens and webhook secrets are one line, often with a newline after. */
+export function firstLine(text: string): string {
+  return text.split(/\r?\n/)[0]?.trim() ?? "";
+}

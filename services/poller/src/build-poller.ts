@@ -51,7 +51,7 @@ export interface PollerService {
 
 /** Wires the poller from a loaded config: every dependency is built here and passed down. */
 export async function startPollerService(config: PollerConfig, log: Logger, fetchImpl?: typeof fetch): Promise<PollerService> {
-  const { registry, redis, queue, github, ownComments } = buildServiceFoundation(config, log, fetchImpl === undefined ? {} : { fetch: fetchImpl });
+  const { registry, redis, queue, github, ownComments, close } = buildServiceFoundation(config, log, fetchImpl === undefined ? {} : { fetch: fetchImpl });
   const metrics = createPollerMetrics(registry);
   const ledger = new RedisAnswerLedger(redis, config.queuePrefix);
   const runs = new RedisTaskRuns(redis, config.queuePrefix);
@@ -166,8 +166,7 @@ export async function startPollerService(config: PollerConfig, log: Logger, fetc
       await reconcile?.stop();
       await loop.stop();
       await ops.close();
-      await queue.close();
-      redis.disconnect();
+      await close();
     },
   };
 }

@@ -45,14 +45,14 @@ export interface WorkerOverrides {
 /** Wires one worker process from its config. */
 export async function startWorkerService(config: WorkerConfig, log: Logger, overrides: WorkerOverrides = {}): Promise<WorkerService> {
   const backoffMs = overrides.backoffMs ?? DEFAULT_BACKOFF_MS;
-  const { registry, redis, queue, github, identity, secrets } = buildServiceFoundation(config, log, { ...overrides, backoffMs });
+  const foundation = buildServiceFoundation(config, log, { ...overrides, backoffMs });
+  const { registry, redis, queue, github, identity, secrets } = foundation;
   let deps: WorkerDeps;
   try {
     deps = await buildDeps(config, log, overrides, { github, redis, metrics: createWorkerMetrics(registry), identity });
   } catch (error) {
     // A worker that cannot start (GitHub refuses the token) leaves no connection behind.
-    await queue.close();
-    redis.disconnect();
+    await foundation.close();
     throw error;
   }
   const worker = new BullMqTaskWorker({
@@ -92,8 +92,7 @@ export async function startWorkerService(config: WorkerConfig, log: Logger, over
     async stop(force = false) {
       await worker.close(force);
       await ops.close();
-      await queue.close();
-      redis.disconnect();
+      await foundation.close();
     },
   };
 }

@@ -93,7 +93,21 @@ export class BullMqTaskQueue implements TaskQueue, TaskJobInspector {
       .sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0));
   }
 
+  /** Closes the queue; the connection stays open for whoever shares it. */
   async close(): Promise<void> {
+    await this.queue.close();
+  }
+
+  /**
+   * Ends the shared connection, then the queue: for a service stopping, or
+   * failing to start, while the queue may still be starting. BullMQ (5.81)
+   * drops its listeners when a queue closes, so a start-up still waiting on
+   * Redis (its version check) would fail afterwards with nobody to hear it,
+   * an unhandled rejection. Ended first, the connection settles that start.
+   */
+  async closeWithConnection(): Promise<void> {
+    this.connection.disconnect();
+    await this.queue.waitUntilReady().catch(() => undefined);
     await this.queue.close();
   }
 

@@ -22,6 +22,8 @@ export interface ServiceFoundation {
   readonly identity: GitHubTokenSource;
   /** Every secret the service scrubs, installation tokens included as they are minted. */
   readonly secrets: SecretSet;
+  /** Ends the queue and the Redis connection, at any point of the service's start. */
+  close(): Promise<void>;
 }
 
 export interface FoundationOverrides {
@@ -76,7 +78,7 @@ export function buildServiceFoundation(config: CommonConfig, log: Logger, overri
   const github = countingOwnComments(octokit, ownComments, config.dispatchRepo, (error) =>
     log.warn({ err: error }, "could not count the runner's own comment: the poller will list that issue's comments once more"),
   );
-  return { registry, redis, queue, github, ownComments, identity, secrets };
+  return { registry, redis, queue, github, ownComments, identity, secrets, close: () => queue.closeWithConnection() };
 }
 
 function createIdentity(config: CommonConfig, secrets: SecretSet, overrides: FoundationOverrides): GitHubTokenSource {

@@ -23,7 +23,7 @@ export interface ServiceFoundation {
   /** Every secret the service scrubs, installation tokens included as they are minted. */
   readonly secrets: SecretSet;
   /** Ends the queue and the Redis connection, at any point of the service's start. */
-  close(): Promise<void>;
+  readonly close: () => Promise<void>;
 }
 
 export interface FoundationOverrides {

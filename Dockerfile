@@ -84,10 +84,13 @@ COPY . .
 RUN pnpm build
 
 # pnpm 10 deploys from a shared workspace lockfile only with --legacy (no injected workspace deps).
+# --prod for the sandbox too: a legacy deploy also carries the workspace root's devDependencies
+# (eslint, vitest, the services the deploy tests import), and the sandbox's CLI runs on Node's
+# own modules (its OpenAPI validation, loaded lazily, is for tests only).
 RUN --mount=type=cache,id=agent-runner-pnpm-store,target=/pnpm-store \
     pnpm --filter @agent-runner/worker deploy --legacy --prod --prefer-offline --ignore-scripts --store-dir /pnpm-store /out/worker \
  && pnpm --filter @agent-runner/poller deploy --legacy --prod --prefer-offline --ignore-scripts --store-dir /pnpm-store /out/poller \
- && pnpm --filter @agent-runner/github-sandbox deploy --legacy --prefer-offline --ignore-scripts --store-dir /pnpm-store /out/sandbox
+ && pnpm --filter @agent-runner/github-sandbox deploy --legacy --prod --prefer-offline --ignore-scripts --store-dir /pnpm-store /out/sandbox
 
 # The worker's nodegit: the addon from the nodegit stage, without the C sources and build
 # intermediates (~100 MB) that only compiling needed.

@@ -68,14 +68,15 @@ describe("Dockerfile", () => {
     expect(build).toMatch(/pnpm build/);
   });
 
-  it("cuts production-only dependency trees for poller and worker with pnpm deploy", () => {
+  it("cuts production-only dependency trees for poller, worker and sandbox with pnpm deploy", () => {
     const build = runText(stage("build")!.instructions);
     for (const service of ["poller", "worker"]) {
       expect(build).toMatch(new RegExp(`pnpm --filter @agent-runner/${service} deploy --legacy --prod .*/out/${service}\\b`));
       const copy = all(stage(service)!.instructions, "COPY").map((i) => i.args);
       expect(copy.some((args) => args.includes("--from=build") && args.includes(`/out/${service}`)), service).toBe(true);
     }
-    expect(build).toMatch(/pnpm --filter @agent-runner\/github-sandbox deploy --legacy .*\/out\/sandbox\b/);
+    // Without --prod a legacy deploy also carries the root's devDependencies (the services, eslint, vitest).
+    expect(build).toMatch(/pnpm --filter @agent-runner\/github-sandbox deploy --legacy --prod .*\/out\/sandbox\b/);
   });
 
   it("checks in the build stage that the nodegit addon loads", () => {

@@ -232,6 +232,8 @@ describe("processTask", () => {
     const comments = github.commentsOn("acme/dispatch", issueNumber);
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body).toContain("acme/nope");
+    // Permanent: nothing was retried, and the comment does not claim it was.
+    expect(comments[0]?.body).not.toContain("retried");
   });
 
   it("refuses a target outside ALLOWED_TARGET_REPOS as a permanent failure", async () => {

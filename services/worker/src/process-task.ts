@@ -57,13 +57,14 @@ export async function processTask(context: TaskJobContext, deps: WorkerDeps): Pr
       deps.metrics.taskOutcome("cancelled");
       throw new FinalTaskFailure(error);
     }
+    const verdict = classifyError(error);
     const retry = willRetry(error, context.attemptsMade, context.maxAttempts);
-    log.warn({ err: error, verdict: classifyError(error), willRetry: retry }, "task attempt failed");
+    log.warn({ err: error, verdict, willRetry: retry }, "task attempt failed");
     if (retry) {
       finished("retried");
       throw error;
     }
-    await failures?.failed(error);
+    await failures?.failed(error, verdict.kind !== "permanent");
     finished("failed");
     deps.metrics.taskOutcome("failed");
     throw new FinalTaskFailure(error);

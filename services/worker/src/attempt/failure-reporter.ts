@@ -1,4 +1,4 @@
-import { classifyError, parseRepoRef, type RepoRef, type TaskJob } from "@agent-runner/core";
+import { parseRepoRef, type RepoRef, type TaskJob } from "@agent-runner/core";
 import type { Logger } from "@agent-runner/runtime";
 import type { CancelGuard } from "./cancel-watch.js";
 import { DispatchReporter } from "./dispatch-reporter.js";
@@ -38,10 +38,12 @@ export class FailureReporter {
   }
 
   /**
-   * Reports `error`, which ended the run for good. A failure to report it is
-   * logged: the task's own error is what the queue must see.
+   * Reports `error`, which ended the run for good: `exhausted` when retries
+   * ran out on a failure that was not permanent (the caller has classified
+   * it). A failure to report it is logged: the task's own error is what the
+   * queue must see.
    */
-  async failed(error: unknown): Promise<void> {
+  async failed(error: unknown, exhausted: boolean): Promise<void> {
     if (this.workKept) return;
     if (await this.cancel.wasCancelled().catch(() => false)) return;
     if (this.followUpReporter !== undefined) {
@@ -50,7 +52,6 @@ export class FailureReporter {
         .catch((reportError: unknown) => this.log.warn({ err: reportError }, "could not report the follow-up's failure on the pull request"));
       return;
     }
-    const exhausted = classifyError(error).kind !== "permanent";
     await this.reporter
       .failed(error, exhausted)
       .catch((reportError: unknown) => this.log.warn({ err: reportError }, "could not report the failure on the dispatch issue"));

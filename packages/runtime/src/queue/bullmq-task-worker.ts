@@ -6,6 +6,9 @@ import { backoffDelay } from "./job-policy.js";
 
 export type { TaskJobContext, TaskProcessor };
 
+/** A close waits at most this long for the worker's start-up to settle (see startSettled). */
+const START_SETTLE_BOUND_MS = 5_000;
+
 export interface BullMqTaskWorkerOptions {
   readonly connection: RedisConnection;
   readonly prefix: string;
@@ -65,7 +68,23 @@ export class BullMqTaskWorker {
    */
   async close(force = false): Promise<void> {
     if (force) for (const c of this.controllers) c.abort(new Error("worker shutting down"));
+    await this.startSettled();
     await this.worker.close(force);
+  }
+
+  /**
+   * BullMQ (5.81) drops its listeners when a worker closes: a start-up still
+   * waiting for its version check on the shared connection would fail once
+   * that connection ends, with nobody to hear it (an unhandled rejection). A
+   * worker stopped moments after it started, on a slow Redis, waits for that
+   * reply first; on a connection that is down it cannot come, so nothing waits.
+   */
+  private async startSettled(): Promise<void> {
+    if (this.options.connection.status !== "ready") return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, START_SETTLE_BOUND_MS)));
+    await Promise.race([this.worker.waitUntilReady().catch(() => undefined), bound]);
+    clearTimeout(timer);
   }
 
   private async run(job: Job): Promise<TaskResult | void> {

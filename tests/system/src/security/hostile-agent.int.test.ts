@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -9,6 +9,7 @@ import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
 import { Redis } from "ioredis";
 import { formatA, REDIS_URL, RedisServerProcess, ServiceProcess, waitFor } from "@agent-runner/test-kit";
 import { startPipeline, type Pipeline } from "../test-support/pipeline.js";
+import { processesWith } from "../test-support/processes-with.js";
 
 /**
  * A hostile agent: the change command tries, from inside a real worker's
@@ -98,16 +99,6 @@ async function startAttacker(): Promise<Attacker> {
   };
 }
 
-/** Host processes whose command line carries `marker`: a daemon the task left behind. */
-async function survivors(marker: string): Promise<number[]> {
-  const found: number[] = [];
-  for (const pid of (await readdir("/proc")).filter((name) => /^\d+$/.test(name))) {
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.includes(marker)) found.push(Number(pid));
-  }
-  return found;
-}
-
 describe("a hostile agent in a real worker's task", () => {
   let sandbox: Sandbox;
   let attacker: Attacker;
@@ -143,7 +134,7 @@ describe("a hostile agent in a real worker's task", () => {
     // the key an agent that reached Redis wrote.
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
     for (const marker of markers.splice(0)) {
-      for (const pid of await survivors(marker)) process.kill(pid, "SIGKILL");
+      for (const pid of await processesWith(marker)) process.kill(pid, "SIGKILL");
       await redis.del(`agent-probe:${marker}`);
     }
     redis.disconnect();
@@ -264,7 +255,7 @@ describe("a hostile agent in a real worker's task", () => {
     expect(report).toMatch(/workspace-listed: .*mirrors/);
     expect(report).toContain("outside-write: written");
     expect(report).toContain("redis: +PONG +OK");
-    expect(await survivors(marker)).not.toEqual([]);
+    expect(await processesWith(marker)).not.toEqual([]);
     // Even unsandboxed, the agent's rewritten git configuration does not carry the token away: the worker's
     // git pushes to the clone URL's origin only and reads no configuration the task wrote.
     expect(report).toContain("git-config: written");
@@ -305,7 +296,7 @@ describe("a hostile agent in a real worker's task", () => {
     expect(sandbox.admin.listPulls("acme", "target").filter((p) => p.head.ref === branch)).toHaveLength(1);
     // The daemon did run (it beat into the tree before the commit), and nothing of it survives the task.
     expect(await sandbox.admin.readFile("acme", "target", branch, "heartbeat")).toMatch(/^\d+\n$/);
-    expect(await survivors(marker)).toEqual([]);
+    expect(await processesWith(marker)).toEqual([]);
   });
 
   it("reads the token from the worker's /proc/<pid>/environ when the worker was started with GITHUB_TOKEN and runs it unsandboxed (the control)", async () => {

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "@agent-runner/github-sandbox";
 import { formatA, REDIS_URL, ServiceProcess, waitFor } from "@agent-runner/test-kit";
 import { startPipeline, type Pipeline } from "../test-support/pipeline.js";
+import { processesWith } from "../test-support/processes-with.js";
 
 /**
  * An agent that means to outlive its worker: it leaves a daemon in a session
@@ -17,16 +18,6 @@ const LINGERING_AGENT = String.raw`#!/bin/bash
 setsid bash -c 'while :; do date +%s%N > .heartbeat.tmp && mv -f .heartbeat.tmp heartbeat; sleep 0.2; done' "$PROBE_MARKER-daemon" </dev/null >/dev/null 2>&1 &
 exec bash -c 'while :; do sleep 1; done' "$PROBE_MARKER-agent"
 `;
-
-/** Every process whose command line carries `marker`. */
-async function processesWith(marker: string): Promise<number[]> {
-  const found: number[] = [];
-  for (const pid of (await readdir("/proc")).filter((name) => /^\d+$/.test(name))) {
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.includes(marker)) found.push(Number(pid));
-  }
-  return found;
-}
 
 /** The heartbeat file in the task's tree, wherever under the workspace the worker put that tree. */
 async function heartbeatIn(workspaceDir: string): Promise<string | undefined> {

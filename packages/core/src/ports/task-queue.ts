@@ -24,7 +24,6 @@ export interface TaskQueue {
   counts(): Promise<Record<QueueState, number>>;
   /** Age in seconds of the oldest job waiting to start (0 when none). */
   oldestWaitingAgeSeconds(): Promise<number>;
-  close(): Promise<void>;
 }
 
 

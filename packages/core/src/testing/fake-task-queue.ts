@@ -43,6 +43,4 @@ export class FakeTaskQueue implements TaskQueue {
   async oldestWaitingAgeSeconds(): Promise<number> {
     return 0;
   }
-
-  async close(): Promise<void> {}
 }

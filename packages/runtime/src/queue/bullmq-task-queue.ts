@@ -93,7 +93,7 @@ export class BullMqTaskQueue implements TaskQueue, TaskJobInspector {
       .sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0));
   }
 
-  /** Closes the queue; the connection stays open for whoever shares it. */
+  /** Closes the queue; the connection stays open for whoever shares it (the system tests' queues). */
   async close(): Promise<void> {
     await this.queue.close();
   }

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FinalTaskFailure, RepoNotFoundError, sleep, type TaskJobContext } from "@agent-runner/core";
 import { createRedisConnection, type RedisConnection } from "../redis/create-redis-connection.js";
+import { deleteTestKeys } from "../test-support/delete-test-keys.js";
 import { BullMqTaskQueue } from "./bullmq-task-queue.js";
 import { BullMqTaskWorker } from "./bullmq-task-worker.js";
 
@@ -16,14 +16,12 @@ const ATTEMPTS = 3;
  */
 describe("the BullMQ task worker in real Redis", () => {
   let connection: RedisConnection;
-  let cleaner: Redis;
   let prefix: string;
   let queue: BullMqTaskQueue | undefined;
   let worker: BullMqTaskWorker | undefined;
 
   beforeAll(() => {
     connection = createRedisConnection({ url: REDIS_URL });
-    cleaner = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   });
 
   afterEach(async () => {
@@ -31,18 +29,12 @@ describe("the BullMQ task worker in real Redis", () => {
     await queue?.queue.close();
     worker = undefined;
     queue = undefined;
-    // Every key these tests write is under their own prefix (SCAN, never FLUSH: the Redis is shared).
-    let cursor = "0";
-    do {
-      const [next, keys] = await cleaner.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) await cleaner.del(...keys);
-    } while (cursor !== "0");
+    // Every key these tests write is under their own prefix.
+    await deleteTestKeys(REDIS_URL, `${prefix}*`);
   });
 
   afterAll(() => {
     connection.disconnect();
-    cleaner.disconnect();
   });
 
   /** Runs one job through a worker whose processor fails every attempt with `fail(attempt)`; resolves with the finished job. */

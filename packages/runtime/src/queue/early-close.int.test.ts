@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createRedisConnection } from "../redis/create-redis-connection.js";
+import { deleteTestKeys } from "../test-support/delete-test-keys.js";
 import { startLaggingProxy, type LaggingProxy } from "../test-support/lagging-proxy.js";
 import { BullMqTaskQueue } from "./bullmq-task-queue.js";
 import { BullMqTaskWorker } from "./bullmq-task-worker.js";
@@ -37,15 +37,8 @@ describe("closing the queue and the worker early", () => {
   });
 
   afterAll(async () => {
-    // Every key these tests write is under this run's prefixes (SCAN, never FLUSH: the Redis is shared).
-    const cleaner = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    let cursor = "0";
-    do {
-      const [next, keys] = await cleaner.scan(cursor, "MATCH", `{ar-early-close-${run}-*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) await cleaner.del(...keys);
-    } while (cursor !== "0");
-    cleaner.disconnect();
+    // Every key these tests write is under this run's prefixes.
+    await deleteTestKeys(REDIS_URL, `{ar-early-close-${run}-*`);
   });
 
   /** A queue of its own per round: BullMQ writes the queue's meta hash once it has started. */
